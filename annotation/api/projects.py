@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.models import Membership, Project, Role
+from annotation.permissions import IsProjectAdmin, IsProjectAnnotator, IsProjectResearcher
+from annotation.selectors import memberships_of_project, projects_for_user
+from annotation.services.projects import membership_remove, membership_set, project_create
+
+
+class ProjectOutput(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id", "slug", "name", "description", "guidelines", "raters_per_item",
+            "allow_ties", "gold_rate", "lease_minutes", "role", "created_at",
+        ]  # fmt: skip
+
+
+class ProjectCreateInput(serializers.ModelSerializer):
+    class Meta:
+        model = Project
+        fields = [
+            "name", "slug", "description", "guidelines", "raters_per_item",
+            "allow_ties", "gold_rate", "lease_minutes",
+        ]  # fmt: skip
+
+
+class ProjectListView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = ProjectOutput
+
+    def get_queryset(self) -> QuerySet[Project]:
+        return projects_for_user(user=self.request.user)
+
+    @extend_schema(request=ProjectCreateInput, responses={201: ProjectOutput})
+    def post(self, request: Request) -> Response:
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff users can create projects.")
+        data = ProjectCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = project_create(created_by=request.user, **data.validated_data)
+        project.role = Role.ADMIN  # type: ignore[attr-defined]
+        return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectDetailView(APIView):
+    permission_classes = [IsProjectAnnotator]
+
+    @extend_schema(responses=ProjectOutput)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = get_object_or_404(projects_for_user(user=request.user), pk=project_id)
+        return Response(ProjectOutput(project).data)
+
+
+class MemberOutput(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username")
+    display_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user_id", "username", "display_name", "role", "created_at"]
+
+    def get_display_name(self, membership: Membership) -> str:
+        return membership.user.get_full_name() or membership.user.get_username()
+
+
+class MemberInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+    def validate_username(self, value: str) -> object:
+        user = get_user_model().objects.filter(username=value, is_active=True).first()
+        if user is None:
+            raise serializers.ValidationError(f"No active user named {value!r}.")
+        return user
+
+
+class MemberRoleInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MemberListView(APIView):
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        least = IsProjectResearcher if self.request.method == "GET" else IsProjectAdmin
+        return [least()]
+
+    @extend_schema(responses=MemberOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        members = memberships_of_project(project_id=project_id)
+        return Response(MemberOutput(members, many=True).data)
+
+    @extend_schema(request=MemberInput, responses={201: MemberOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = MemberInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = get_object_or_404(Project, pk=project_id)
+        membership = membership_set(
+            project=project,
+            user=data.validated_data["username"],
+            role=Role(data.validated_data["role"]),
+        )
+        return Response(MemberOutput(membership).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(APIView):
+    permission_classes = [IsProjectAdmin]
+
+    def _membership(self, project_id: int, member_id: int) -> Membership:
+        members = Membership.objects.select_related("user", "project")
+        return get_object_or_404(members, project_id=project_id, pk=member_id)
+
+    @extend_schema(request=MemberRoleInput, responses=MemberOutput)
+    def patch(self, request: Request, project_id: int, member_id: int) -> Response:
+        data = MemberRoleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = self._membership(project_id, member_id)
+        membership = membership_set(
+            project=membership.project, user=membership.user, role=Role(data.validated_data["role"])
+        )
+        return Response(MemberOutput(membership).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, project_id: int, member_id: int) -> Response:
+        membership_remove(membership=self._membership(project_id, member_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,83 @@
+"""The demo project that ``make run`` seeds, so a newcomer has something to rank."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from annotation.models import Completion, Project, Prompt, Role
+from annotation.services.projects import membership_set, project_create
+
+DEMO_ITEMS = Path(__file__).resolve().parent.parent / "demo" / "items.jsonl"
+DEMO_SLUG = "demo"
+DEMO_USERS: tuple[tuple[str, Role], ...] = (
+    ("admin", Role.ADMIN),
+    ("researcher", Role.RESEARCHER),
+    ("annotator1", Role.ANNOTATOR),
+    ("annotator2", Role.ANNOTATOR),
+    ("annotator3", Role.ANNOTATOR),
+)
+GUIDELINES = """\
+# How to rank
+
+Rank the answers from **best** (rank 1) to **worst**.
+
+1. **Correct and safe** beats everything else. A wrong or harmful answer ranks last.
+2. Then **helpful**: does it answer what was asked, completely?
+3. Then **clear**: well organised, no padding.
+
+Give two answers the same rank only when you truly cannot tell them apart.
+"""
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    project: Project
+    usernames: list[tuple[str, Role]]
+    prompts_created: int
+
+
+def _demo_user(username: str, role: Role, password: str) -> User:
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_password(password)
+        # The demo admin may also use Django's admin site.
+        user.is_staff = user.is_superuser = role == Role.ADMIN
+        user.save()
+    return user
+
+
+@transaction.atomic
+def demo_seed(*, password: str) -> DemoSummary:
+    """Create (or top up) the demo project, its users and its items. Safe to run again."""
+    users = {name: _demo_user(name, role, password) for name, role in DEMO_USERS}
+    project = Project.objects.filter(slug=DEMO_SLUG).first() or project_create(
+        name="Demo: helpful answers",
+        slug=DEMO_SLUG,
+        description="Twelve prompts with four model answers each, to try Rankwise out.",
+        guidelines=GUIDELINES,
+        raters_per_item=3,
+        created_by=users["admin"],
+    )
+    for name, role in DEMO_USERS:
+        membership_set(project=project, user=users[name], role=role)
+    created = 0
+    for line in DEMO_ITEMS.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        prompt, was_created = Prompt.objects.get_or_create(
+            project=project,
+            external_id=item["id"],
+            defaults={"text": item["prompt"], "metadata": item.get("metadata", {})},
+        )
+        if was_created:
+            created += 1
+            Completion.objects.bulk_create(
+                Completion(prompt=prompt, position=i, text=c["text"], model_name=c.get("model", ""))
+                for i, c in enumerate(item["completions"])
+            )
+    return DemoSummary(project=project, usernames=list(DEMO_USERS), prompts_created=created)

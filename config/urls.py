@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include("annotation.api.urls")),
+    # Everything else is a route of the single-page app.
+    re_path(r"^(?!api/|admin/|static/|media/|healthz).*$", views.spa, name="spa"),
+]
+
+handler404 = "config.views.handler404"
+handler500 = "config.views.handler500"

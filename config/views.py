@@ -1,0 +1,84 @@
+"""Views that belong to no app: health, the SPA shell, JSON error pages for the API."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from config.api import error_body
+from config.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> dict[str, Any]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:  # any driver error means "not reachable"
+        logger.warning("healthz: database unreachable: %s", exc)
+        return {"ok": False, "vendor": connection.vendor, "error": str(exc)}
+
+
+def _check_broker() -> dict[str, Any]:
+    transport = celery_app.conf.broker_url.split(":", 1)[0]
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return {"ok": True, "transport": transport}
+    except Exception as exc:  # kombu raises transport-specific errors
+        logger.warning("healthz: broker unreachable: %s", exc)
+        return {"ok": False, "transport": transport, "error": str(exc)}
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
+
+
+@never_cache
+@ensure_csrf_cookie
+def spa(request: HttpRequest) -> HttpResponse | FileResponse:
+    index = settings.FRONTEND_DIST / "index.html"
+    if not index.is_file():
+        return HttpResponse(
+            "The Rankwise frontend is not built. Run `make run` "
+            "(or `cd frontend && npm ci && npm run build`).",
+            status=503,
+            content_type="text/plain",
+        )
+    return FileResponse(index.open("rb"), content_type="text/html; charset=utf-8")
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            error_body(status_code=404, code="not_found", message="Not found."), status=404
+        )
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception or Exception())
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        body = error_body(status_code=500, code="server_error", message="Internal server error.")
+        return JsonResponse(body, status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)

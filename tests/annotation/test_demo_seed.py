@@ -1,0 +1,40 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from annotation.models import Completion, Membership, Project, Prompt, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_users_of_every_role_and_ranked_material():
+    call_command("seed_demo", password="demo-pass-123")
+    project = Project.objects.get(slug="demo")
+    roles = dict(Membership.objects.filter(project=project).values_list("user__username", "role"))
+    assert roles == {
+        "admin": Role.ADMIN, "researcher": Role.RESEARCHER,
+        "annotator1": Role.ANNOTATOR, "annotator2": Role.ANNOTATOR, "annotator3": Role.ANNOTATOR,
+    }  # fmt: skip
+    assert authenticate(username="annotator1", password="demo-pass-123") is not None
+    prompts = Prompt.objects.filter(project=project)
+    assert prompts.count() >= 10
+    assert all(p.completions.count() == 4 for p in prompts)
+    texts = Completion.objects.filter(prompt__project=project).values_list("text", flat=True)
+    assert any("```" in t for t in texts)
+
+
+def test_seeding_twice_changes_nothing():
+    call_command("seed_demo")
+    counts = (
+        Project.objects.count(),
+        Prompt.objects.count(),
+        Completion.objects.count(),
+        Membership.objects.count(),
+    )
+    call_command("seed_demo")
+    assert counts == (
+        Project.objects.count(),
+        Prompt.objects.count(),
+        Completion.objects.count(),
+        Membership.objects.count(),
+    )

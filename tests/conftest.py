@@ -1,0 +1,49 @@
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from annotation.models import Role
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tests_run_on_postgresql(django_db_setup, django_db_blocker):
+    # Row locks, SKIP LOCKED and set-based SQL only behave for real on PostgreSQL.
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            pytest.exit(
+                "The test suite runs on PostgreSQL: set DATABASE_URL=postgres://... "
+                "(make test does this).",
+                returncode=2,
+            )
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def project():
+    return ProjectFactory()
+
+
+@pytest.fixture
+def member(project):
+    """``member(role)`` makes a user with that role in ``project``."""
+
+    def make(role: Role = Role.ANNOTATOR, **user_fields):
+        return MembershipFactory(project=project, role=role, user=UserFactory(**user_fields)).user
+
+    return make
+
+
+@pytest.fixture
+def client_for(api_client):
+    """An API client signed in (forced authentication) as the given user."""
+
+    def make(user):
+        api_client.force_authenticate(user)
+        return api_client
+
+    return make

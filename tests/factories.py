@@ -1,0 +1,57 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from annotation.models import Completion, Membership, Project, Prompt, Role
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    name = factory.Sequence(lambda n: f"Project {n}")
+    slug = factory.Sequence(lambda n: f"project-{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.ANNOTATOR
+
+
+class PromptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prompt
+
+    project = factory.SubFactory(ProjectFactory)
+    external_id = factory.Sequence(lambda n: f"item-{n}")
+    text = factory.Faker("sentence")
+
+
+class CompletionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Completion
+
+    prompt = factory.SubFactory(PromptFactory)
+    position = factory.Sequence(lambda n: n)
+    text = factory.Faker("paragraph")
+    model_name = "model-x"
