@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import authenticate, login, logout
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 
+@extend_schema_serializer(component_name="User")
 class UserOutput(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -25,15 +26,18 @@ class UserOutput(serializers.Serializer):
         return full_name or user.get_username()  # type: ignore[attr-defined]
 
 
+@extend_schema_serializer(component_name="SessionState")
 class SessionStateOutput(serializers.Serializer):
     user = UserOutput(allow_null=True)
 
 
+@extend_schema_serializer(component_name="Login")
 class LoginInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=1024, trim_whitespace=False)
 
 
+@extend_schema_serializer(component_name="Token")
 class TokenOutput(serializers.Serializer):
     token = serializers.CharField()
 

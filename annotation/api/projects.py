@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -17,6 +17,7 @@ from annotation.selectors import memberships_of_project, projects_for_user
 from annotation.services.projects import membership_remove, membership_set, project_create
 
 
+@extend_schema_serializer(component_name="Project")
 class ProjectOutput(serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
@@ -28,6 +29,7 @@ class ProjectOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+@extend_schema_serializer(component_name="ProjectCreate")
 class ProjectCreateInput(serializers.ModelSerializer):
     class Meta:
         model = Project
@@ -64,6 +66,7 @@ class ProjectDetailView(APIView):
         return Response(ProjectOutput(project).data)
 
 
+@extend_schema_serializer(component_name="Member")
 class MemberOutput(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username")
     display_name = serializers.SerializerMethodField()
@@ -76,6 +79,7 @@ class MemberOutput(serializers.ModelSerializer):
         return membership.user.get_full_name() or membership.user.get_username()
 
 
+@extend_schema_serializer(component_name="MemberAdd")
 class MemberInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
@@ -87,6 +91,7 @@ class MemberInput(serializers.Serializer):
         return user
 
 
+@extend_schema_serializer(component_name="MemberRole")
 class MemberRoleInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 

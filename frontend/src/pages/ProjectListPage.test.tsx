@@ -1,0 +1,100 @@
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { AuthProvider } from '../auth/AuthContext';
+import { alice, errorResponse, jsonResponse, makeProject, mockFetch, projectPage, type Handler } from '../test/http';
+import { ProjectListPage } from './ProjectListPage';
+
+function renderPage(projects: Handler) {
+  const mock = mockFetch((req) =>
+    req.url.pathname === '/api/v1/auth/session/' ? jsonResponse(200, { user: alice }) : projects(req),
+  );
+  render(
+    <AuthProvider>
+      <ProjectListPage />
+    </AuthProvider>,
+  );
+  return mock;
+}
+
+describe('ProjectListPage', () => {
+  it('renders the projects', async () => {
+    renderPage(() =>
+      jsonResponse(
+        200,
+        projectPage([
+          makeProject(),
+          makeProject({ id: 2, slug: 'harmlessness', name: 'Harmlessness', description: '', role: 'admin' }),
+        ]),
+      ),
+    );
+
+    expect(screen.getByRole('heading', { name: 'My projects' })).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent('Loading projects…');
+
+    const list = await screen.findByRole('list', { name: 'Projects' });
+    const [first, second, ...rest] = within(list).getAllByRole('listitem');
+    if (!first || !second) throw new Error('expected two projects');
+    expect(rest).toHaveLength(0);
+    expect(within(first).getByRole('heading', { name: 'Helpfulness v1' })).toBeInTheDocument();
+    expect(first).toHaveTextContent('Rank completions by helpfulness.');
+    expect(first).toHaveTextContent('Your role: Annotator');
+    expect(second).toHaveTextContent('Harmlessness');
+    expect(second).toHaveTextContent('Your role: Admin');
+    expect(second).toHaveTextContent('No description');
+    expect(screen.getByText('2 projects')).toBeInTheDocument();
+    expect(screen.queryByRole('status')).not.toBeInTheDocument();
+  });
+
+  it('shows an empty state when there are no projects', async () => {
+    renderPage(() => jsonResponse(200, projectPage([])));
+
+    expect(await screen.findByText('You’re not a member of any projects yet.')).toBeInTheDocument();
+    expect(screen.queryByRole('list', { name: 'Projects' })).not.toBeInTheDocument();
+  });
+
+  it('shows an error with a retry button', async () => {
+    let calls = 0;
+    const { requests } = renderPage(() => {
+      calls += 1;
+      return calls === 1
+        ? errorResponse(500, 'server_error', 'The server ran into a problem.')
+        : jsonResponse(200, projectPage([makeProject()]));
+    });
+    const user = userEvent.setup();
+
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('Couldn’t load your projects.');
+    expect(alert).toHaveTextContent('The server ran into a problem.');
+
+    await user.click(within(alert).getByRole('button', { name: 'Try again' }));
+
+    expect(await screen.findByText('Helpfulness v1')).toBeInTheDocument();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    expect(requests.filter((r) => r.url.pathname === '/api/v1/projects/')).toHaveLength(2);
+  });
+
+  it('requests the page from the URL and links to the next page', async () => {
+    window.history.replaceState(null, '', '/?page=2');
+    const { requests } = renderPage(() =>
+      jsonResponse(200, {
+        ...projectPage([makeProject()], {
+          next: 'http://testserver/api/v1/projects/?page=3',
+          previous: 'http://testserver/api/v1/projects/',
+        }),
+        count: 30,
+      }),
+    );
+    const user = userEvent.setup();
+
+    const nav = await screen.findByRole('navigation', { name: 'Pagination' });
+    expect(requests.find((r) => r.url.pathname === '/api/v1/projects/')?.url.search).toBe('?page=2');
+    expect(within(nav).getByRole('link', { name: 'Previous' })).toHaveAttribute('href', '/');
+
+    await user.click(within(nav).getByRole('link', { name: 'Next' }));
+
+    expect(window.location.search).toBe('?page=3');
+    await screen.findByRole('navigation', { name: 'Pagination' });
+    expect(requests.filter((r) => r.url.pathname === '/api/v1/projects/').at(-1)?.url.search).toBe('?page=3');
+  });
+});

@@ -1,0 +1,127 @@
+import { useEffect, useState } from 'react';
+import { isAbortError, listProjects, type ApiError, type PaginatedProjectList } from '../api/client';
+import { toApiError, useAuth } from '../auth/AuthContext';
+import { ProjectCard } from '../components/ProjectCard';
+import { Link, useLocation } from '../router';
+import { useDocumentTitle } from '../useDocumentTitle';
+
+type Result =
+  | { key: string; status: 'loaded'; data: PaginatedProjectList }
+  | { key: string; status: 'error'; error: ApiError };
+
+function pageFromSearch(params: URLSearchParams): number {
+  const page = Number(params.get('page') ?? '1');
+  return Number.isInteger(page) && page > 0 ? page : 1;
+}
+
+function pageHref(page: number): string {
+  return page > 1 ? `/?page=${page}` : '/';
+}
+
+export function ProjectListPage() {
+  const { sessionExpired } = useAuth();
+  const location = useLocation();
+  const page = pageFromSearch(location.searchParams);
+  const [attempt, setAttempt] = useState(0);
+  const [result, setResult] = useState<Result | null>(null);
+  const key = `${page}:${attempt}`;
+  useDocumentTitle('My projects');
+
+  useEffect(() => {
+    const controller = new AbortController();
+    listProjects(page, controller.signal).then(
+      (data) => {
+        setResult({ key, status: 'loaded', data });
+      },
+      (err: unknown) => {
+        if (isAbortError(err)) return;
+        const error = toApiError(err);
+        if (error.isUnauthenticated) {
+          sessionExpired();
+          return;
+        }
+        setResult({ key, status: 'error', error });
+      },
+    );
+    return () => {
+      controller.abort();
+    };
+  }, [key, page, sessionExpired]);
+
+  // A result for an older page/attempt means the current one is still loading.
+  const current = result?.key === key ? result : null;
+
+  return (
+    <main id="main" className="page">
+      <div className="page__header">
+        <h1 className="page__title">My projects</h1>
+        {current?.status === 'loaded' && current.data.count > 0 && (
+          <p className="page__subtitle">
+            {current.data.count === 1 ? '1 project' : `${current.data.count} projects`}
+          </p>
+        )}
+      </div>
+
+      {current === null && (
+        <div className="state state--loading" role="status">
+          <span className="spinner" aria-hidden="true" />
+          Loading projects…
+        </div>
+      )}
+
+      {current?.status === 'error' && (
+        <div className="state state--error" role="alert">
+          <p className="state__title">Couldn’t load your projects.</p>
+          <p className="state__detail">{current.error.message}</p>
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              setAttempt((n) => n + 1);
+            }}
+          >
+            Try again
+          </button>
+        </div>
+      )}
+
+      {current?.status === 'loaded' && current.data.results.length === 0 && (
+        <div className="state state--empty">
+          <p className="state__title">You’re not a member of any projects yet.</p>
+          <p className="state__detail">Ask a project admin to add you.</p>
+        </div>
+      )}
+
+      {current?.status === 'loaded' && current.data.results.length > 0 && (
+        <>
+          <ul className="project-list" aria-label="Projects">
+            {current.data.results.map((project) => (
+              <li key={project.id}>
+                <ProjectCard project={project} />
+              </li>
+            ))}
+          </ul>
+          {(current.data.previous !== null || current.data.next !== null) && (
+            <nav className="pagination" aria-label="Pagination">
+              {current.data.previous !== null ? (
+                <Link className="button" to={pageHref(page - 1)} rel="prev">
+                  Previous
+                </Link>
+              ) : (
+                <span />
+              )}
+              <span className="pagination__page">Page {page}</span>
+              {current.data.next !== null ? (
+                <Link className="button" to={pageHref(page + 1)} rel="next">
+                  Next
+                </Link>
+              ) : (
+                <span />
+              )}
+            </nav>
+          )}
+        </>
+      )}
+    </main>
+  );
+}
