@@ -1,8 +1,8 @@
 """Headless Chromium (Debian's package) driven by Playwright against the live server."""
 
 import os
-from collections.abc import Iterator
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
