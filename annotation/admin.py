@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from annotation.models import Completion, Membership, Project, Prompt
+from annotation.models import Assignment, Completion, Membership, Project, Prompt, Ranking
 
 
 class MembershipInline(admin.TabularInline):
@@ -45,3 +45,20 @@ class CompletionAdmin(admin.ModelAdmin):
     list_select_related = ["prompt"]
     search_fields = ["prompt__external_id", "model_name"]
     raw_id_fields = ["prompt"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["prompt", "annotator", "status", "created_at", "expires_at"]
+    list_filter = ["status", "project"]
+    list_select_related = ["prompt", "annotator"]
+    raw_id_fields = ["prompt", "annotator", "project"]
+
+
+@admin.register(Ranking)
+class RankingAdmin(admin.ModelAdmin):
+    list_display = ["prompt", "annotator", "import_source", "kind", "revision", "updated_at"]
+    list_filter = ["kind", "review_status", "is_gold", "project"]
+    list_select_related = ["prompt", "annotator"]
+    search_fields = ["prompt__external_id", "annotator__username", "import_source"]
+    raw_id_fields = ["prompt", "annotator", "project"]

@@ -37,11 +37,14 @@ class Project(models.Model):
     lease_minutes = models.PositiveIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
     )
+    rankings_locked = models.BooleanField(
+        default=False, help_text="When set, annotators can no longer revise their rankings."
+    )
     members: models.ManyToManyField[AbstractUser, Membership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -77,8 +80,16 @@ class Prompt(models.Model):
         null=True, blank=True, help_text="Chat transcript [{role, content}]."
     )
     metadata = models.JSONField(default=dict, blank=True)
-    gold_ranking = models.JSONField(null=True, blank=True)
+    gold_ranking = models.JSONField(
+        null=True, blank=True, help_text="Tiers of completion positions, best first."
+    )
+    is_gold = models.BooleanField(default=False)
+    completions_hash = models.CharField(max_length=64, blank=True)
     priority = models.IntegerField(default=0)
+    # Rankings plus live leases: the task queue hands out an item only while this is
+    # below the project's raters_per_item. Kept exact under row locks (services.tasks).
+    claim_count = models.PositiveIntegerField(default=0)
+    ranking_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -86,6 +97,17 @@ class Prompt(models.Model):
             models.UniqueConstraint(
                 fields=["project", "external_id"], name="prompt_unique_external_id"
             )
+        ]
+        indexes = [
+            # The "next item" scan: closest to completion, then priority, then import order.
+            models.Index(
+                "project",
+                "is_gold",
+                models.F("claim_count").desc(),
+                models.F("priority").desc(),
+                "id",
+                name="prompt_queue_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -109,3 +131,123 @@ class Completion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prompt_id}#{self.position}"
+
+
+class Assignment(models.Model):
+    """A lease: one annotator may rank one prompt until ``expires_at``."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DONE = "done", "Done"
+        EXPIRED = "expired", "Expired"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="assignments")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    display_order = models.JSONField(help_text="Completion ids in the order shown.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prompt", "annotator"],
+                condition=models.Q(status="active"),
+                name="assignment_one_active_lease",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"], condition=models.Q(status="active"), name="assignment_live"
+            ),
+            models.Index(fields=["annotator", "prompt"], name="assignment_by_annotator"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.annotator_id} on {self.prompt_id} ({self.status})"
+
+
+class Ranking(models.Model):
+    """One annotator's outcome for one prompt: a ranking, a skip or a flag."""
+
+    class Kind(models.TextChoices):
+        RANKED = "ranked", "Ranked"
+        SKIPPED = "skipped", "Skipped"
+        FLAGGED = "flagged", "Flagged"
+
+    class FlagReason(models.TextChoices):
+        UNSAFE = "unsafe", "Unsafe content"
+        BROKEN = "broken", "Broken item"
+        ALL_BAD = "all_bad", "All completions are bad"
+
+    class Review(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+        DISMISSED = "dismissed", "Dismissed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="rankings")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rankings",
+    )
+    import_source = models.CharField(
+        max_length=200, blank=True, help_text="For rankings that came with an imported file."
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.RANKED)
+    tiers = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Completion ids, best tier first; a tier of several is a tie.",
+    )
+    display_order = models.JSONField(default=list, blank=True)
+    time_spent_ms = models.PositiveIntegerField(null=True, blank=True)
+    skip_reason = models.CharField(max_length=500, blank=True)
+    flag_reason = models.CharField(max_length=8, choices=FlagReason.choices, blank=True)
+    flag_note = models.CharField(max_length=2000, blank=True)
+    review_status = models.CharField(max_length=10, choices=Review.choices, blank=True)
+    is_gold = models.BooleanField(default=False)
+    client_request_id = models.UUIDField(null=True, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prompt", "annotator"],
+                condition=models.Q(annotator__isnull=False),
+                name="ranking_one_per_annotator",
+            ),
+            models.UniqueConstraint(
+                fields=["prompt", "import_source"],
+                condition=models.Q(annotator__isnull=True),
+                name="ranking_one_per_import_source",
+            ),
+            models.UniqueConstraint(
+                fields=["annotator", "client_request_id"],
+                condition=models.Q(client_request_id__isnull=False),
+                name="ranking_idempotent_request",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(annotator__isnull=False) | ~models.Q(import_source=""),
+                name="ranking_has_an_author",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "updated_at"], name="ranking_changes"),
+            models.Index(
+                fields=["project", "created_at"],
+                condition=models.Q(review_status="open"),
+                name="ranking_review_queue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.prompt_id} by {self.annotator_id or self.import_source}"

@@ -1,9 +1,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db.models import OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.utils import timezone
 
-from annotation.models import Membership, Project, Role
+from annotation.models import (
+    ROLE_RANK,
+    Assignment,
+    Completion,
+    Membership,
+    Project,
+    Prompt,
+    Ranking,
+    Role,
+)
 
 
 def project_role(*, user: AbstractBaseUser | AnonymousUser, project_id: int) -> Role | None:
@@ -35,4 +45,55 @@ def memberships_of_project(*, project_id: int) -> QuerySet[Membership]:
         Membership.objects.filter(project_id=project_id)
         .select_related("user")
         .order_by("user__username")
+    )
+
+
+def completions_in_order(*, assignment: Assignment) -> list[Completion]:
+    """The leased item's completions, in the order this annotator is shown them."""
+    by_id = {c.pk: c for c in Completion.objects.filter(prompt_id=assignment.prompt_id)}
+    return [by_id[i] for i in assignment.display_order if i in by_id]
+
+
+def rankings_visible_to(*, user: User | AnonymousUser, project_id: int) -> QuerySet[Ranking]:
+    """Annotators see their own rankings only; researchers and admins see all."""
+    rankings = Ranking.objects.filter(project_id=project_id).order_by("-updated_at", "-id")
+    role = project_role(user=user, project_id=project_id)
+    if role is None:
+        return rankings.none()
+    if ROLE_RANK[role] < ROLE_RANK[Role.RESEARCHER]:
+        rankings = rankings.filter(annotator_id=user.pk)
+    return rankings
+
+
+def review_queue(*, project_id: int) -> QuerySet[Ranking]:
+    return (
+        Ranking.objects.filter(project_id=project_id, review_status=Ranking.Review.OPEN)
+        .select_related("prompt", "annotator")
+        .order_by("created_at", "id")
+    )
+
+
+def annotator_progress(*, project: Project, annotator: User) -> dict[str, int]:
+    """Counts for the workspace header, in two aggregate queries."""
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    mine = Ranking.objects.filter(project=project, annotator=annotator).aggregate(
+        ranked=Count("id", filter=Q(kind=Ranking.Kind.RANKED)),
+        ranked_today=Count("id", filter=Q(kind=Ranking.Kind.RANKED, created_at__gte=today)),
+        skipped=Count("id", filter=Q(kind=Ranking.Kind.SKIPPED)),
+        flagged=Count("id", filter=Q(kind=Ranking.Kind.FLAGGED)),
+    )
+    done_by_me = Ranking.objects.filter(prompt=OuterRef("pk"), annotator=annotator)
+    items = Prompt.objects.filter(project=project, is_gold=False).aggregate(
+        items_total=Count("id"),
+        items_complete=Count("id", filter=Q(ranking_count__gte=project.raters_per_item)),
+        remaining_for_me=Count(
+            "id", filter=Q(claim_count__lt=project.raters_per_item) & ~Q(Exists(done_by_me))
+        ),
+    )
+    return {**mine, **items}
+
+
+def items_of_project(*, project_id: int) -> QuerySet[Prompt]:
+    return (
+        Prompt.objects.filter(project_id=project_id).prefetch_related("completions").order_by("id")
     )

@@ -188,7 +188,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "annotation.models.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "annotation.models.Role",
+        "FlagReasonEnum": "annotation.models.Ranking.FlagReason",
+        "RankingKindEnum": "annotation.models.Ranking.Kind",
+        "ReviewStatusEnum": "annotation.models.Ranking.Review",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.add_error_responses",
@@ -220,6 +225,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"training.tasks.*": {"queue": "training"}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "expire-leases": {"task": "annotation.tasks.leases_expire", "schedule": 60.0},
     "clear-expired-sessions": {
         "task": "annotation.tasks.sessions_clear_expired",
         "schedule": 6 * 3600.0,

@@ -55,3 +55,11 @@ class CompletionFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
     text = factory.Faker("paragraph")
     model_name = "model-x"
+
+
+def item_with_completions(project, k: int = 4, **prompt_fields):
+    """A prompt of ``project`` with ``k`` completions."""
+    prompt = PromptFactory(project=project, **prompt_fields)
+    for position in range(k):
+        CompletionFactory(prompt=prompt, position=position)
+    return prompt

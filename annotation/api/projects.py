@@ -14,7 +14,12 @@ from rest_framework.views import APIView
 from annotation.models import Membership, Project, Role
 from annotation.permissions import IsProjectAdmin, IsProjectAnnotator, IsProjectResearcher
 from annotation.selectors import memberships_of_project, projects_for_user
-from annotation.services.projects import membership_remove, membership_set, project_create
+from annotation.services.projects import (
+    membership_remove,
+    membership_set,
+    project_create,
+    project_update,
+)
 
 
 @extend_schema_serializer(component_name="Project")
@@ -25,7 +30,7 @@ class ProjectOutput(serializers.ModelSerializer):
         model = Project
         fields = [
             "id", "slug", "name", "description", "guidelines", "raters_per_item",
-            "allow_ties", "gold_rate", "lease_minutes", "role", "created_at",
+            "allow_ties", "gold_rate", "lease_minutes", "rankings_locked", "role", "created_at",
         ]  # fmt: skip
 
 
@@ -57,13 +62,34 @@ class ProjectListView(generics.ListAPIView):
         return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_serializer(component_name="ProjectUpdate")
+class ProjectUpdateInput(serializers.ModelSerializer):
+    class Meta:
+        model = Project
+        fields = [
+            "name", "description", "guidelines", "raters_per_item", "allow_ties",
+            "gold_rate", "lease_minutes", "rankings_locked",
+        ]  # fmt: skip
+        extra_kwargs = {name: {"required": False} for name in fields}
+
+
 class ProjectDetailView(APIView):
-    permission_classes = [IsProjectAnnotator]
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        return [IsProjectAnnotator() if self.request.method == "GET" else IsProjectAdmin()]
+
+    def _project(self, project_id: int) -> Project:
+        return get_object_or_404(projects_for_user(user=self.request.user), pk=project_id)
 
     @extend_schema(responses=ProjectOutput)
     def get(self, request: Request, project_id: int) -> Response:
-        project = get_object_or_404(projects_for_user(user=request.user), pk=project_id)
-        return Response(ProjectOutput(project).data)
+        return Response(ProjectOutput(self._project(project_id)).data)
+
+    @extend_schema(request=ProjectUpdateInput, responses=ProjectOutput)
+    def patch(self, request: Request, project_id: int) -> Response:
+        data = ProjectUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        project_update(project=self._project(project_id), **data.validated_data)
+        return Response(ProjectOutput(self._project(project_id)).data)
 
 
 @extend_schema_serializer(component_name="Member")

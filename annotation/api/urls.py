@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation.api import auth, projects
+from annotation.api import annotate, auth, items, projects
 
 urlpatterns = [
     path("auth/session/", auth.SessionView.as_view(), name="auth-session"),
@@ -16,5 +16,19 @@ urlpatterns = [
         "projects/<int:project_id>/members/<int:member_id>/",
         projects.MemberDetailView.as_view(),
         name="member-detail",
+    ),
+    path("projects/<int:project_id>/items/", items.ItemListView.as_view(), name="items"),
+    path("projects/<int:project_id>/next/", annotate.NextItemView.as_view(), name="next-item"),
+    path(
+        "projects/<int:project_id>/rankings/", annotate.RankingListView.as_view(), name="rankings"
+    ),
+    path("projects/<int:project_id>/skips/", annotate.SkipView.as_view(), name="skips"),
+    path("projects/<int:project_id>/flags/", annotate.FlagView.as_view(), name="flags"),
+    path("projects/<int:project_id>/progress/", annotate.ProgressView.as_view(), name="progress"),
+    path("projects/<int:project_id>/reviews/", annotate.ReviewQueueView.as_view(), name="reviews"),
+    path(
+        "projects/<int:project_id>/reviews/<int:ranking_id>/",
+        annotate.ReviewView.as_view(),
+        name="review",
     ),
 ]

@@ -41,6 +41,26 @@ def project_create(
     return project
 
 
+UPDATABLE = {
+    "name", "description", "guidelines", "raters_per_item", "allow_ties",
+    "gold_rate", "lease_minutes", "rankings_locked",
+}  # fmt: skip
+
+
+@transaction.atomic
+def project_update(*, project: Project, **changes: object) -> Project:
+    """Change a project's settings. Lowering ``raters_per_item`` never takes back
+    rankings or live leases: items above the new number simply get no more raters."""
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    for field, value in changes.items():
+        setattr(project, field, value)
+    project.full_clean()
+    project.save(update_fields=[*changes])
+    return project
+
+
 def _lock_admins(project_id: int) -> list[int]:
     """Ids of the project's admin memberships, locked so two demotions cannot race."""
     admins = Membership.objects.select_for_update().filter(project_id=project_id, role=Role.ADMIN)

@@ -19,3 +19,17 @@ def test_expired_sessions_are_cleared_and_live_ones_kept():
     )
     assert sessions_clear_expired() == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
+
+
+def test_the_beat_task_expires_overdue_leases_of_every_project(member, project):
+    from annotation.models import Assignment, Prompt
+    from annotation.services.queue import assignment_next
+    from annotation.tasks import leases_expire
+    from tests.factories import item_with_completions
+
+    item_with_completions(project)
+    assignment_next(project=project, annotator=member())
+    Assignment.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert leases_expire() == 1
+    assert Prompt.objects.get().claim_count == 0
+    assert Assignment.objects.get().status == Assignment.Status.EXPIRED

@@ -98,6 +98,38 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        patch: operations["v1_projects_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/flags/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_flags_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/items/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_items_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -133,10 +165,189 @@ export interface paths {
         patch: operations["v1_projects_members_partial_update"];
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/next/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_next_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/progress/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_progress_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/rankings/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Annotators list their own rankings; researchers and admins list everyone's. */
+        get: operations["v1_projects_rankings_list"];
+        put?: never;
+        /** @description Annotators list their own rankings; researchers and admins list everyone's. */
+        post: operations["v1_projects_rankings_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/reviews/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Flagged items waiting for an admin (researchers may look). */
+        get: operations["v1_projects_reviews_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/reviews/{ranking_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_reviews_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/skips/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_skips_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description What the annotator sees: no model names, no gold marker, no other raters. */
+        Assignment: {
+            id: number;
+            /** Format: date-time */
+            expires_at: string;
+            prompt: components["schemas"]["ItemPrompt"];
+            completions: components["schemas"]["ItemCompletion"][];
+        };
+        /** @enum {unknown} */
+        BlankEnum: "";
+        ChatMessage: {
+            role: string;
+            content: string;
+        };
+        CompletionDetail: {
+            readonly id: number;
+            /**
+             * Format: int64
+             * @description Index in the imported list.
+             */
+            position: number;
+            text: string;
+            model_name?: string;
+            metadata?: unknown;
+        };
+        /**
+         * @description * `unsafe` - Unsafe content
+         *     * `broken` - Broken item
+         *     * `all_bad` - All completions are bad
+         * @enum {string}
+         */
+        FlagReasonEnum: "unsafe" | "broken" | "all_bad";
+        FlagRequest: {
+            prompt_id: number;
+            reason: components["schemas"]["FlagReasonEnum"];
+            /** @default  */
+            note: string;
+            /** Format: uuid */
+            client_request_id?: string | null;
+        };
+        FlaggedItem: {
+            readonly id: number;
+            readonly prompt_id: number;
+            external_id: string;
+            annotator: string;
+            flag_reason?: components["schemas"]["FlagReasonEnum"] | components["schemas"]["BlankEnum"];
+            flag_note?: string;
+            review_status?: components["schemas"]["ReviewStatusEnum"] | components["schemas"]["BlankEnum"];
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        Item: {
+            readonly id: number;
+            external_id: string;
+            text?: string;
+            /** @description Chat transcript [{role, content}]. */
+            messages?: unknown;
+            metadata?: unknown;
+            /** @description Tiers of completion positions, best first. */
+            gold_ranking?: unknown;
+            is_gold?: boolean;
+            /** Format: int64 */
+            priority?: number;
+            /** Format: int64 */
+            claim_count?: number;
+            /** Format: int64 */
+            ranking_count?: number;
+            /** Format: date-time */
+            readonly created_at: string;
+            completions: components["schemas"]["CompletionDetail"][];
+        };
+        ItemCompletion: {
+            id: number;
+            text: string;
+        };
+        ItemPrompt: {
+            id: number;
+            text: string;
+            messages: components["schemas"]["ChatMessage"][] | null;
+        };
         LoginRequest: {
             username: string;
             password: string;
@@ -154,6 +365,36 @@ export interface components {
             username: string;
             role: components["schemas"]["RoleEnum"];
         };
+        PaginatedFlaggedItemList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["FlaggedItem"][];
+        };
+        PaginatedItemList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Item"][];
+        };
         PaginatedProjectList: {
             /** @example 123 */
             count: number;
@@ -169,8 +410,48 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Project"][];
         };
+        PaginatedRankingList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Ranking"][];
+        };
         PatchedMemberRoleRequest: {
             role?: components["schemas"]["RoleEnum"];
+        };
+        PatchedProjectUpdateRequest: {
+            name?: string;
+            description?: string;
+            /** @description Markdown shown to annotators. */
+            guidelines?: string;
+            raters_per_item?: number;
+            allow_ties?: boolean;
+            /**
+             * Format: double
+             * @description Share of served items that are gold items.
+             */
+            gold_rate?: number;
+            lease_minutes?: number;
+            /** @description When set, annotators can no longer revise their rankings. */
+            rankings_locked?: boolean;
+        };
+        Progress: {
+            ranked: number;
+            ranked_today: number;
+            skipped: number;
+            flagged: number;
+            remaining_for_me: number;
+            items_total: number;
+            items_complete: number;
         };
         Project: {
             readonly id: number;
@@ -187,6 +468,8 @@ export interface components {
              */
             gold_rate?: number;
             lease_minutes?: number;
+            /** @description When set, annotators can no longer revise their rankings. */
+            rankings_locked?: boolean;
             role: components["schemas"]["RoleEnum"];
             /** Format: date-time */
             readonly created_at: string;
@@ -206,6 +489,59 @@ export interface components {
             gold_rate?: number;
             lease_minutes?: number;
         };
+        Ranking: {
+            readonly id: number;
+            readonly prompt_id: number;
+            kind?: components["schemas"]["RankingKindEnum"];
+            /** @description Completion ids, best tier first; a tier of several is a tie. */
+            tiers?: unknown;
+            display_order?: unknown;
+            /** Format: int64 */
+            time_spent_ms?: number | null;
+            skip_reason?: string;
+            flag_reason?: components["schemas"]["FlagReasonEnum"] | components["schemas"]["BlankEnum"];
+            flag_note?: string;
+            /** Format: int64 */
+            revision?: number;
+            /** Format: uuid */
+            client_request_id?: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        /**
+         * @description * `ranked` - Ranked
+         *     * `skipped` - Skipped
+         *     * `flagged` - Flagged
+         * @enum {string}
+         */
+        RankingKindEnum: "ranked" | "skipped" | "flagged";
+        RankingSubmitRequest: {
+            prompt_id: number;
+            /** @description Completion ids, best tier first: [[3], [1, 4], [2]]. */
+            tiers: unknown;
+            display_order?: number[] | null;
+            time_spent_ms?: number | null;
+            /** Format: uuid */
+            client_request_id?: string | null;
+        };
+        ReviewRequest: {
+            review_status: components["schemas"]["ReviewReviewStatusEnum"];
+        };
+        /**
+         * @description * `resolved` - resolved
+         *     * `dismissed` - dismissed
+         * @enum {string}
+         */
+        ReviewReviewStatusEnum: "resolved" | "dismissed";
+        /**
+         * @description * `open` - Open
+         *     * `resolved` - Resolved
+         *     * `dismissed` - Dismissed
+         * @enum {string}
+         */
+        ReviewStatusEnum: "open" | "resolved" | "dismissed";
         /**
          * @description * `annotator` - Annotator
          *     * `researcher` - Researcher
@@ -215,6 +551,12 @@ export interface components {
         RoleEnum: "annotator" | "researcher" | "admin";
         SessionState: {
             user: components["schemas"]["User"] | null;
+        };
+        SkipRequest: {
+            prompt_id: number;
+            reason: string;
+            /** Format: uuid */
+            client_request_id?: string | null;
         };
         Token: {
             token: string;
@@ -587,6 +929,173 @@ export interface operations {
             };
         };
     };
+    v1_projects_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedProjectUpdateRequest"];
+                "multipart/form-data": components["schemas"]["PatchedProjectUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_flags_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlagRequest"];
+                "multipart/form-data": components["schemas"]["FlagRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ranking"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ranking"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_items_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedItemList"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     v1_projects_members_list: {
         parameters: {
             query?: never;
@@ -759,6 +1268,391 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_next_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assignment"];
+                };
+            };
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_progress_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Progress"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_rankings_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRankingList"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_rankings_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RankingSubmitRequest"];
+                "multipart/form-data": components["schemas"]["RankingSubmitRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ranking"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ranking"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_reviews_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedFlaggedItemList"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_reviews_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                ranking_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRequest"];
+                "multipart/form-data": components["schemas"]["ReviewRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlaggedItem"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_skips_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SkipRequest"];
+                "multipart/form-data": components["schemas"]["SkipRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ranking"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ranking"];
                 };
             };
             /** @description Invalid input; `fields` names each bad field. */

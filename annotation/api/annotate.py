@@ -1,0 +1,245 @@
+"""The annotator's loop: next item → rank / skip / flag; plus their own history."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.models import Assignment, Project, Ranking
+from annotation.permissions import IsProjectAdmin, IsProjectAnnotator, IsProjectResearcher
+from annotation.selectors import (
+    annotator_progress,
+    completions_in_order,
+    rankings_visible_to,
+    review_queue,
+)
+from annotation.services.queue import assignment_next
+from annotation.services.rankings import flag_review, ranking_pass, ranking_submit
+
+
+@extend_schema_serializer(component_name="ItemCompletion")
+class CompletionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="ChatMessage")
+class MessageOutput(serializers.Serializer):
+    role = serializers.CharField()
+    content = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="ItemPrompt")
+class PromptOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    messages = MessageOutput(many=True, allow_null=True)
+
+
+@extend_schema_serializer(component_name="Assignment")
+class AssignmentOutput(serializers.Serializer):
+    """What the annotator sees: no model names, no gold marker, no other raters."""
+
+    id = serializers.IntegerField()
+    expires_at = serializers.DateTimeField()
+    prompt = PromptOutput()
+    completions = CompletionOutput(many=True)
+
+
+def _assignment_data(assignment: Assignment) -> dict[str, object]:
+    return AssignmentOutput(
+        {
+            "id": assignment.pk,
+            "expires_at": assignment.expires_at,
+            "prompt": assignment.prompt,
+            "completions": completions_in_order(assignment=assignment),
+        }
+    ).data
+
+
+class NextItemView(APIView):
+    permission_classes = [IsProjectAnnotator]
+
+    @extend_schema(request=None, responses={200: AssignmentOutput, 204: None})
+    def post(self, request: Request, project_id: int) -> Response:
+        project = get_object_or_404(Project, pk=project_id)
+        assignment = assignment_next(project=project, annotator=request.user)  # type: ignore[arg-type]
+        if assignment is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(_assignment_data(assignment))
+
+
+@extend_schema_serializer(component_name="RankingSubmit")
+class RankingInput(serializers.Serializer):
+    prompt_id = serializers.IntegerField()
+    tiers = serializers.JSONField(help_text="Completion ids, best tier first: [[3], [1, 4], [2]].")
+    display_order = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_null=True, max_length=16
+    )
+    time_spent_ms = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=86_400_000
+    )
+    client_request_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+@extend_schema_serializer(component_name="Ranking")
+class RankingOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Ranking
+        fields = [
+            "id", "prompt_id", "kind", "tiers", "display_order", "time_spent_ms", "skip_reason",
+            "flag_reason", "flag_note", "revision", "client_request_id", "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class RankingListView(generics.ListAPIView):
+    """Annotators list their own rankings; researchers and admins list everyone's."""
+
+    permission_classes = [IsProjectAnnotator]
+    serializer_class = RankingOutput
+
+    def get_queryset(self) -> QuerySet[Ranking]:
+        return rankings_visible_to(user=self.request.user, project_id=self.kwargs["project_id"])
+
+    @extend_schema(request=RankingInput, responses={201: RankingOutput, 200: RankingOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = RankingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = ranking_submit(
+            project=get_object_or_404(Project, pk=project_id),
+            annotator=request.user,  # type: ignore[arg-type]
+            **data.validated_data,
+        )
+        code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
+        return Response(RankingOutput(outcome.ranking).data, status=code)
+
+
+@extend_schema_serializer(component_name="Skip")
+class SkipInput(serializers.Serializer):
+    prompt_id = serializers.IntegerField()
+    reason = serializers.CharField(max_length=500)
+    client_request_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+@extend_schema_serializer(component_name="Flag")
+class FlagInput(serializers.Serializer):
+    prompt_id = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=Ranking.FlagReason.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    client_request_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+def _passed(outcome_created: bool, ranking: Ranking) -> Response:
+    code = status.HTTP_201_CREATED if outcome_created else status.HTTP_200_OK
+    return Response(RankingOutput(ranking).data, status=code)
+
+
+class SkipView(APIView):
+    permission_classes = [IsProjectAnnotator]
+
+    @extend_schema(request=SkipInput, responses={201: RankingOutput, 200: RankingOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = SkipInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = ranking_pass(
+            project=get_object_or_404(Project, pk=project_id),
+            annotator=request.user,  # type: ignore[arg-type]
+            prompt_id=data.validated_data["prompt_id"],
+            kind=Ranking.Kind.SKIPPED,
+            skip_reason=data.validated_data["reason"],
+            client_request_id=data.validated_data.get("client_request_id"),
+        )
+        return _passed(outcome.created, outcome.ranking)
+
+
+class FlagView(APIView):
+    permission_classes = [IsProjectAnnotator]
+
+    @extend_schema(request=FlagInput, responses={201: RankingOutput, 200: RankingOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = FlagInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = ranking_pass(
+            project=get_object_or_404(Project, pk=project_id),
+            annotator=request.user,  # type: ignore[arg-type]
+            prompt_id=data.validated_data["prompt_id"],
+            kind=Ranking.Kind.FLAGGED,
+            flag_reason=data.validated_data["reason"],
+            flag_note=data.validated_data["note"],
+            client_request_id=data.validated_data.get("client_request_id"),
+        )
+        return _passed(outcome.created, outcome.ranking)
+
+
+@extend_schema_serializer(component_name="Progress")
+class ProgressOutput(serializers.Serializer):
+    ranked = serializers.IntegerField()
+    ranked_today = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    flagged = serializers.IntegerField()
+    remaining_for_me = serializers.IntegerField()
+    items_total = serializers.IntegerField()
+    items_complete = serializers.IntegerField()
+
+
+class ProgressView(APIView):
+    permission_classes = [IsProjectAnnotator]
+
+    @extend_schema(responses=ProgressOutput)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = get_object_or_404(Project, pk=project_id)
+        progress = annotator_progress(project=project, annotator=request.user)  # type: ignore[arg-type]
+        return Response(ProgressOutput(progress).data)
+
+
+@extend_schema_serializer(component_name="FlaggedItem")
+class FlaggedOutput(serializers.ModelSerializer):
+    external_id = serializers.CharField(source="prompt.external_id")
+    annotator = serializers.CharField(source="annotator.username")
+
+    class Meta:
+        model = Ranking
+        fields = [
+            "id", "prompt_id", "external_id", "annotator", "flag_reason", "flag_note",
+            "review_status", "created_at",
+        ]  # fmt: skip
+
+
+class ReviewQueueView(generics.ListAPIView):
+    """Flagged items waiting for an admin (researchers may look)."""
+
+    permission_classes = [IsProjectResearcher]
+    serializer_class = FlaggedOutput
+
+    def get_queryset(self) -> QuerySet[Ranking]:
+        return review_queue(project_id=self.kwargs["project_id"])
+
+
+@extend_schema_serializer(component_name="Review")
+class ReviewInput(serializers.Serializer):
+    review_status = serializers.ChoiceField(
+        choices=[Ranking.Review.RESOLVED, Ranking.Review.DISMISSED]
+    )
+
+
+class ReviewView(APIView):
+    permission_classes = [IsProjectAdmin]
+
+    @extend_schema(request=ReviewInput, responses=FlaggedOutput)
+    def post(self, request: Request, project_id: int, ranking_id: int) -> Response:
+        data = ReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        flagged = get_object_or_404(
+            Ranking.objects.select_related("prompt", "annotator"),
+            project_id=project_id,
+            pk=ranking_id,
+        )
+        ranking = flag_review(
+            ranking=flagged, status=Ranking.Review(data.validated_data["review_status"])
+        )
+        return Response(FlaggedOutput(ranking).data)

@@ -1,0 +1,132 @@
+"""Task distribution: which item an annotator ranks next, under a lease.
+
+Invariant, kept under row locks: for every regular (non-gold) prompt,
+``claim_count`` = its annotators' rankings + its live leases, and it never exceeds
+the project's ``raters_per_item``. ``assignment_next`` locks the candidate prompt row
+with ``SELECT … FOR UPDATE SKIP LOCKED``, so concurrent annotators never wait on, or
+double-book, the same slot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from annotation.models import Assignment, Completion, Membership, Project, Prompt, Ranking
+
+
+def display_order_for(*, annotator_id: int, prompt_id: int, completion_ids: list[int]) -> list[int]:
+    """A shuffle that is random across annotators and items but stable for each pair,
+    so a reload shows the same order (position-bias control)."""
+    seed = hashlib.sha256(f"{annotator_id}:{prompt_id}".encode()).digest()
+    order = sorted(completion_ids)
+    random.Random(seed).shuffle(order)
+    return order
+
+
+def assignments_expire(*, project_id: int, now: datetime) -> int:
+    """Turn the project's overdue leases into ``expired`` and give their slots back.
+
+    One statement, so a lease is either submitted or expired, never both: a
+    submission locks its lease row first, and this UPDATE re-checks ``status``.
+    """
+    if connection.vendor == "postgresql":
+        # Two overlapping expiries could lock the same leases in different orders.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [0x52574558, project_id])
+            if not cursor.fetchone()[0]:
+                return 0
+    a, p = Assignment._meta.db_table, Prompt._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH expired AS (
+                UPDATE {a} SET status = 'expired'
+                WHERE project_id = %s AND status = 'active' AND expires_at <= %s
+                RETURNING prompt_id
+            ), freed AS (
+                SELECT prompt_id, COUNT(*) AS n FROM expired GROUP BY prompt_id
+            )
+            UPDATE {p} SET claim_count = {p}.claim_count - freed.n
+            FROM freed WHERE {p}.id = freed.prompt_id AND NOT {p}.is_gold
+            """,
+            [project_id, now],
+        )
+        return cursor.rowcount
+
+
+def _gold_is_due(*, project: Project, annotator: User) -> bool:
+    """Serve gold at exactly the project's rate: the n-th item is gold whenever
+    floor(n * rate) steps up (deterministic, so it is testable and fair)."""
+    if project.gold_rate <= 0:
+        return False
+    served = Ranking.objects.filter(project=project, annotator=annotator).count()
+    return int((served + 1) * project.gold_rate) > int(served * project.gold_rate)
+
+
+def _not_done_by(annotator: User) -> Exists:
+    return Exists(Ranking.objects.filter(prompt=OuterRef("pk"), annotator=annotator))
+
+
+def _lock_next_prompt(*, project: Project, annotator: User, gold: bool) -> Prompt | None:
+    candidates = Prompt.objects.filter(project=project, is_gold=gold).exclude(
+        _not_done_by(annotator)
+    )
+    if gold:
+        candidates = candidates.order_by("id")
+    else:
+        candidates = candidates.filter(claim_count__lt=project.raters_per_item).order_by(
+            "-claim_count", "-priority", "id"
+        )
+    return candidates.select_for_update(skip_locked=True, of=("self",)).first()
+
+
+def _lease(*, project: Project, annotator: User, prompt: Prompt, now: datetime) -> Assignment:
+    completion_ids = list(Completion.objects.filter(prompt=prompt).values_list("id", flat=True))
+    if not prompt.is_gold:
+        Prompt.objects.filter(pk=prompt.pk).update(claim_count=F("claim_count") + 1)
+    return Assignment.objects.create(
+        project=project,
+        prompt=prompt,
+        annotator=annotator,
+        display_order=display_order_for(
+            annotator_id=annotator.pk, prompt_id=prompt.pk, completion_ids=completion_ids
+        ),
+        expires_at=now + timedelta(minutes=project.lease_minutes),
+    )
+
+
+@transaction.atomic
+def assignment_next(
+    *, project: Project, annotator: User, now: datetime | None = None
+) -> Assignment | None:
+    """The annotator's live lease in ``project``, or a new one on the next item.
+
+    None when nothing is left for this annotator.
+    """
+    now = now or timezone.now()
+    # One "next" at a time per annotator, so a double click never takes two leases.
+    Membership.objects.select_for_update().filter(project=project, user=annotator).first()
+    live = (
+        Assignment.objects.select_related("prompt")
+        .filter(project=project, annotator=annotator, status=Assignment.Status.ACTIVE)
+        .filter(expires_at__gt=now)
+        .first()
+    )
+    if live is not None:
+        return live
+    assignments_expire(project_id=project.pk, now=now)
+    prompt = None
+    if _gold_is_due(project=project, annotator=annotator):
+        prompt = _lock_next_prompt(project=project, annotator=annotator, gold=True)
+    if prompt is None:
+        prompt = _lock_next_prompt(project=project, annotator=annotator, gold=False)
+    if prompt is None:
+        return None
+    return _lease(project=project, annotator=annotator, prompt=prompt, now=now)
