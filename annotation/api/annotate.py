@@ -62,13 +62,27 @@ def _assignment_data(assignment: Assignment) -> dict[str, object]:
     ).data
 
 
+@extend_schema_serializer(component_name="NextItem")
+class NextInput(serializers.Serializer):
+    after = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The prompt id on screen: lease the item after it (prefetch).",
+    )
+
+
 class NextItemView(APIView):
     permission_classes = [IsProjectAnnotator]
 
-    @extend_schema(request=None, responses={200: AssignmentOutput, 204: None})
+    @extend_schema(request=NextInput, responses={200: AssignmentOutput, 204: None})
     def post(self, request: Request, project_id: int) -> Response:
-        project = get_object_or_404(Project, pk=project_id)
-        assignment = assignment_next(project=project, annotator=request.user)  # type: ignore[arg-type]
+        data = NextInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = assignment_next(
+            project=get_object_or_404(Project, pk=project_id),
+            annotator=request.user,  # type: ignore[arg-type]
+            after_prompt_id=data.validated_data.get("after"),
+        )
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(_assignment_data(assignment))

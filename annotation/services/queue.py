@@ -70,14 +70,19 @@ def _gold_is_due(*, project: Project, annotator: User) -> bool:
     return int((served + 1) * project.gold_rate) > int(served * project.gold_rate)
 
 
-def _not_done_by(annotator: User) -> Exists:
-    return Exists(Ranking.objects.filter(prompt=OuterRef("pk"), annotator=annotator))
+def _done_or_held_by(annotator: User) -> tuple[Exists, Exists]:
+    done = Exists(Ranking.objects.filter(prompt=OuterRef("pk"), annotator=annotator))
+    held = Exists(
+        Assignment.objects.filter(
+            prompt=OuterRef("pk"), annotator=annotator, status=Assignment.Status.ACTIVE
+        )
+    )
+    return done, held
 
 
 def _lock_next_prompt(*, project: Project, annotator: User, gold: bool) -> Prompt | None:
-    candidates = Prompt.objects.filter(project=project, is_gold=gold).exclude(
-        _not_done_by(annotator)
-    )
+    done, held = _done_or_held_by(annotator)
+    candidates = Prompt.objects.filter(project=project, is_gold=gold).exclude(done).exclude(held)
     if gold:
         candidates = candidates.order_by("id")
     else:
@@ -104,10 +109,16 @@ def _lease(*, project: Project, annotator: User, prompt: Prompt, now: datetime) 
 
 @transaction.atomic
 def assignment_next(
-    *, project: Project, annotator: User, now: datetime | None = None
+    *,
+    project: Project,
+    annotator: User,
+    after_prompt_id: int | None = None,
+    now: datetime | None = None,
 ) -> Assignment | None:
     """The annotator's live lease in ``project``, or a new one on the next item.
 
+    ``after_prompt_id`` asks for the item *after* the one on screen, so the browser can
+    prefetch it while the annotator works: a second lease, never a third.
     None when nothing is left for this annotator.
     """
     now = now or timezone.now()
@@ -117,10 +128,13 @@ def assignment_next(
         Assignment.objects.select_related("prompt")
         .filter(project=project, annotator=annotator, status=Assignment.Status.ACTIVE)
         .filter(expires_at__gt=now)
-        .first()
+        .order_by("created_at")
     )
-    if live is not None:
-        return live
+    if after_prompt_id is not None:
+        live = live.exclude(prompt_id=after_prompt_id)
+    lease = live.first()
+    if lease is not None:
+        return lease
     assignments_expire(project_id=project.pk, now=now)
     prompt = None
     if _gold_is_due(project=project, annotator=annotator):

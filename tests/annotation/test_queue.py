@@ -143,3 +143,19 @@ def test_a_skip_gives_the_slot_back(project, member):
 def test_researchers_can_rank_too(project, member):
     item_with_completions(project)
     assert assignment_next(project=project, annotator=member(Role.RESEARCHER)) is not None
+
+
+def test_the_item_after_the_one_on_screen_is_leased_for_prefetch(project, member):
+    first, second, _ = (item_with_completions(project) for _ in range(3))
+    user = member()
+    on_screen = assignment_next(project=project, annotator=user)
+    prefetched = assignment_next(
+        project=project, annotator=user, after_prompt_id=on_screen.prompt_id
+    )
+    assert on_screen.prompt == first
+    assert prefetched.prompt == second
+    # Asking again never takes a third lease.
+    again = assignment_next(project=project, annotator=user, after_prompt_id=on_screen.prompt_id)
+    assert again == prefetched
+    assert assignment_next(project=project, annotator=user) == on_screen
+    assert Assignment.objects.filter(annotator=user, status="active").count() == 2

@@ -365,6 +365,10 @@ export interface components {
             username: string;
             role: components["schemas"]["RoleEnum"];
         };
+        NextItemRequest: {
+            /** @description The prompt id on screen: lease the item after it (prefetch). */
+            after?: number | null;
+        };
         PaginatedFlaggedItemList: {
             /** @example 123 */
             count: number;
@@ -1308,7 +1312,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NextItemRequest"];
+                "multipart/form-data": components["schemas"]["NextItemRequest"];
+            };
+        };
         responses: {
             200: {
                 headers: {
