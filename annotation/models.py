@@ -161,7 +161,9 @@ class Assignment(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["expires_at"], condition=models.Q(status="active"), name="assignment_live"
+                fields=["project", "expires_at"],
+                condition=models.Q(status="active"),
+                name="assignment_live_by_project",
             ),
             models.Index(fields=["annotator", "prompt"], name="assignment_by_annotator"),
         ]

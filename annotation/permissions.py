@@ -8,14 +8,16 @@ from django.http import Http404
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from annotation.models import ROLE_RANK, Role
-from annotation.selectors import project_role
+from annotation.models import ROLE_RANK, Project, Role
+from annotation.selectors import project_access
 
 
 class ProjectRolePermission(BasePermission):
     """Needs ``least_role`` (or above) in the project named by the ``project_id`` URL kwarg.
 
-    Non-members get 404 rather than 403, so project ids do not leak.
+    Non-members get 404 rather than 403, so project ids do not leak. The project and
+    the role are left on the view (``view.project``, ``view.role``), so the view does
+    not fetch them again.
     """
 
     least_role: Role = Role.ANNOTATOR
@@ -24,10 +26,11 @@ class ProjectRolePermission(BasePermission):
         project_id = view.kwargs.get("project_id")
         if project_id is None or not request.user.is_authenticated:
             return bool(request.user.is_authenticated)
-        role = project_role(user=request.user, project_id=int(project_id))
-        if role is None:
+        access = project_access(user=request.user, project_id=int(project_id))
+        if access is None:
             raise Http404
-        return ROLE_RANK[role] >= ROLE_RANK[self.least_role]
+        view.project, view.role = access
+        return ROLE_RANK[access[1]] >= ROLE_RANK[self.least_role]
 
 
 class IsProjectAnnotator(ProjectRolePermission):
@@ -40,3 +43,10 @@ class IsProjectResearcher(ProjectRolePermission):
 
 class IsProjectAdmin(ProjectRolePermission):
     least_role = Role.ADMIN
+
+
+class ProjectScoped:
+    """For views whose permission is a ProjectRolePermission: typed access to what it found."""
+
+    project: Project
+    role: Role

@@ -16,6 +16,23 @@ from annotation.models import (
 )
 
 
+def project_access(
+    *, user: AbstractBaseUser | AnonymousUser, project_id: int
+) -> tuple[Project, Role] | None:
+    """The project and ``user``'s role in it, in one query; None for outsiders."""
+    if not user.is_authenticated:
+        return None
+    if getattr(user, "is_superuser", False):
+        project = Project.objects.filter(pk=project_id).first()
+        return (project, Role.ADMIN) if project else None
+    membership = (
+        Membership.objects.select_related("project")
+        .filter(project_id=project_id, user_id=user.pk)
+        .first()
+    )
+    return (membership.project, Role(membership.role)) if membership else None
+
+
 def project_role(*, user: AbstractBaseUser | AnonymousUser, project_id: int) -> Role | None:
     """The role ``user`` holds in a project; superusers hold admin everywhere."""
     if not user.is_authenticated:
@@ -54,12 +71,11 @@ def completions_in_order(*, assignment: Assignment) -> list[Completion]:
     return [by_id[i] for i in assignment.display_order if i in by_id]
 
 
-def rankings_visible_to(*, user: User | AnonymousUser, project_id: int) -> QuerySet[Ranking]:
+def rankings_visible_to(
+    *, user: User | AnonymousUser, project_id: int, role: Role
+) -> QuerySet[Ranking]:
     """Annotators see their own rankings only; researchers and admins see all."""
     rankings = Ranking.objects.filter(project_id=project_id).order_by("-updated_at", "-id")
-    role = project_role(user=user, project_id=project_id)
-    if role is None:
-        return rankings.none()
     if ROLE_RANK[role] < ROLE_RANK[Role.RESEARCHER]:
         rankings = rankings.filter(annotator_id=user.pk)
     return rankings

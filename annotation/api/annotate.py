@@ -10,8 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.models import Assignment, Project, Ranking
-from annotation.permissions import IsProjectAdmin, IsProjectAnnotator, IsProjectResearcher
+from annotation.models import Assignment, Ranking
+from annotation.permissions import (
+    IsProjectAdmin,
+    IsProjectAnnotator,
+    IsProjectResearcher,
+    ProjectScoped,
+)
 from annotation.selectors import (
     annotator_progress,
     completions_in_order,
@@ -71,7 +76,7 @@ class NextInput(serializers.Serializer):
     )
 
 
-class NextItemView(APIView):
+class NextItemView(ProjectScoped, APIView):
     permission_classes = [IsProjectAnnotator]
 
     @extend_schema(request=NextInput, responses={200: AssignmentOutput, 204: None})
@@ -79,7 +84,7 @@ class NextItemView(APIView):
         data = NextInput(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = assignment_next(
-            project=get_object_or_404(Project, pk=project_id),
+            project=self.project,
             annotator=request.user,  # type: ignore[arg-type]
             after_prompt_id=data.validated_data.get("after"),
         )
@@ -111,21 +116,23 @@ class RankingOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class RankingListView(generics.ListAPIView):
+class RankingListView(ProjectScoped, generics.ListAPIView):
     """Annotators list their own rankings; researchers and admins list everyone's."""
 
     permission_classes = [IsProjectAnnotator]
     serializer_class = RankingOutput
 
     def get_queryset(self) -> QuerySet[Ranking]:
-        return rankings_visible_to(user=self.request.user, project_id=self.kwargs["project_id"])
+        return rankings_visible_to(
+            user=self.request.user, project_id=self.project.pk, role=self.role
+        )
 
     @extend_schema(request=RankingInput, responses={201: RankingOutput, 200: RankingOutput})
     def post(self, request: Request, project_id: int) -> Response:
         data = RankingInput(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = ranking_submit(
-            project=get_object_or_404(Project, pk=project_id),
+            project=self.project,
             annotator=request.user,  # type: ignore[arg-type]
             **data.validated_data,
         )
@@ -153,7 +160,7 @@ def _passed(outcome_created: bool, ranking: Ranking) -> Response:
     return Response(RankingOutput(ranking).data, status=code)
 
 
-class SkipView(APIView):
+class SkipView(ProjectScoped, APIView):
     permission_classes = [IsProjectAnnotator]
 
     @extend_schema(request=SkipInput, responses={201: RankingOutput, 200: RankingOutput})
@@ -161,7 +168,7 @@ class SkipView(APIView):
         data = SkipInput(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = ranking_pass(
-            project=get_object_or_404(Project, pk=project_id),
+            project=self.project,
             annotator=request.user,  # type: ignore[arg-type]
             prompt_id=data.validated_data["prompt_id"],
             kind=Ranking.Kind.SKIPPED,
@@ -171,7 +178,7 @@ class SkipView(APIView):
         return _passed(outcome.created, outcome.ranking)
 
 
-class FlagView(APIView):
+class FlagView(ProjectScoped, APIView):
     permission_classes = [IsProjectAnnotator]
 
     @extend_schema(request=FlagInput, responses={201: RankingOutput, 200: RankingOutput})
@@ -179,7 +186,7 @@ class FlagView(APIView):
         data = FlagInput(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = ranking_pass(
-            project=get_object_or_404(Project, pk=project_id),
+            project=self.project,
             annotator=request.user,  # type: ignore[arg-type]
             prompt_id=data.validated_data["prompt_id"],
             kind=Ranking.Kind.FLAGGED,
@@ -201,13 +208,12 @@ class ProgressOutput(serializers.Serializer):
     items_complete = serializers.IntegerField()
 
 
-class ProgressView(APIView):
+class ProgressView(ProjectScoped, APIView):
     permission_classes = [IsProjectAnnotator]
 
     @extend_schema(responses=ProgressOutput)
     def get(self, request: Request, project_id: int) -> Response:
-        project = get_object_or_404(Project, pk=project_id)
-        progress = annotator_progress(project=project, annotator=request.user)  # type: ignore[arg-type]
+        progress = annotator_progress(project=self.project, annotator=request.user)  # type: ignore[arg-type]
         return Response(ProgressOutput(progress).data)
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -33,32 +34,26 @@ def display_order_for(*, annotator_id: int, prompt_id: int, completion_ids: list
 def assignments_expire(*, project_id: int, now: datetime) -> int:
     """Turn the project's overdue leases into ``expired`` and give their slots back.
 
-    One statement, so a lease is either submitted or expired, never both: a
-    submission locks its lease row first, and this UPDATE re-checks ``status``.
+    Leases and prompts are locked with SKIP LOCKED: a lease whose submission is in
+    flight (it holds the prompt row) is left to that submission, and a later expiry
+    picks up whatever was skipped. Never waiting on a row means two expiries, or an
+    expiry and a submit, cannot deadlock.
     """
-    if connection.vendor == "postgresql":
-        # Two overlapping expiries could lock the same leases in different orders.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [0x52574558, project_id])
-            if not cursor.fetchone()[0]:
-                return 0
-    a, p = Assignment._meta.db_table, Prompt._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH expired AS (
-                UPDATE {a} SET status = 'expired'
-                WHERE project_id = %s AND status = 'active' AND expires_at <= %s
-                RETURNING prompt_id
-            ), freed AS (
-                SELECT prompt_id, COUNT(*) AS n FROM expired GROUP BY prompt_id
-            )
-            UPDATE {p} SET claim_count = {p}.claim_count - freed.n
-            FROM freed WHERE {p}.id = freed.prompt_id AND NOT {p}.is_gold
-            """,
-            [project_id, now],
-        )
-        return cursor.rowcount
+    overdue = list(
+        Assignment.objects.select_related("prompt")
+        .select_for_update(skip_locked=True, of=("self", "prompt"))
+        .filter(project_id=project_id, status=Assignment.Status.ACTIVE, expires_at__lte=now)
+        .only("id", "prompt_id", "prompt__is_gold")
+    )
+    if not overdue:
+        return 0
+    Assignment.objects.filter(id__in=[lease.pk for lease in overdue]).update(
+        status=Assignment.Status.EXPIRED
+    )
+    freed = Counter(lease.prompt_id for lease in overdue if not lease.prompt.is_gold)
+    for prompt_id, slots in freed.items():
+        Prompt.objects.filter(pk=prompt_id).update(claim_count=F("claim_count") - slots)
+    return len(overdue)
 
 
 def _gold_is_due(*, project: Project, annotator: User) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from annotation.models import Assignment, Completion, Project, Prompt, Ranking
 from config.errors import Conflict
@@ -70,10 +70,21 @@ def _display_order_validate(*, display_order: list[int] | None, completion_ids: 
         )
 
 
-def _replayed(*, annotator: User, client_request_id: uuid.UUID | None) -> Ranking | None:
-    if client_request_id is None:
-        return None
-    return Ranking.objects.filter(annotator=annotator, client_request_id=client_request_id).first()
+def _earlier(
+    *, annotator: User, prompt: Prompt, client_request_id: uuid.UUID | None
+) -> tuple[Ranking | None, Ranking | None]:
+    """In one query: the ranking this request already stored (a retry), and the
+    annotator's earlier ranking of the prompt."""
+    match = Q(prompt=prompt)
+    if client_request_id is not None:
+        match |= Q(client_request_id=client_request_id)
+    replay = existing = None
+    for ranking in Ranking.objects.filter(match, annotator=annotator):
+        if client_request_id is not None and ranking.client_request_id == client_request_id:
+            replay = ranking
+        if ranking.prompt_id == prompt.pk:
+            existing = ranking
+    return replay, existing
 
 
 def _take_slot(*, project: Project, prompt: Prompt, annotator: User) -> Assignment:
@@ -122,20 +133,18 @@ def ranking_submit(
 
     A retried request (same ``client_request_id``) returns the stored ranking.
     """
-    replay = _replayed(annotator=annotator, client_request_id=client_request_id)
+    prompt = _locked_prompt(prompt_id, project)
+    # With the prompt row locked, a concurrent duplicate of this request is visible.
+    replay, existing = _earlier(
+        annotator=annotator, prompt=prompt, client_request_id=client_request_id
+    )
     if replay is not None:
         return Outcome(replay, created=False)
-    prompt = _locked_prompt(prompt_id, project)
     completion_ids = set(Completion.objects.filter(prompt=prompt).values_list("id", flat=True))
     clean_tiers = tiers_validate(
         tiers=tiers, completion_ids=completion_ids, allow_ties=project.allow_ties
     )
     _display_order_validate(display_order=display_order, completion_ids=completion_ids)
-    # The prompt row is locked: a concurrent duplicate is now visible.
-    replay = _replayed(annotator=annotator, client_request_id=client_request_id)
-    if replay is not None:
-        return Outcome(replay, created=False)
-    existing = Ranking.objects.filter(prompt=prompt, annotator=annotator).first()
     if existing is not None:
         return Outcome(
             _revise(
@@ -200,11 +209,12 @@ def ranking_pass(
     """
     if kind == Ranking.Kind.RANKED:
         raise ValueError("ranking_pass records skips and flags only")
-    replay = _replayed(annotator=annotator, client_request_id=client_request_id)
+    prompt = _locked_prompt(prompt_id, project)
+    replay, existing = _earlier(
+        annotator=annotator, prompt=prompt, client_request_id=client_request_id
+    )
     if replay is not None:
         return Outcome(replay, created=False)
-    prompt = _locked_prompt(prompt_id, project)
-    existing = Ranking.objects.filter(prompt=prompt, annotator=annotator).first()
     if existing is not None:
         raise ValidationError(f"You already {existing.kind} this item.")
     lease = _take_slot(project=project, prompt=prompt, annotator=annotator)

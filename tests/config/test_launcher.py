@@ -1,16 +1,14 @@
 """`make run` starts web + worker + beat through config.launcher on the embedded defaults."""
 
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.embedded import ROOT, embedded_env
 
 
 def _free_port() -> int:
@@ -19,16 +17,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _embedded_env(data_dir: Path) -> dict[str, str]:
-    # No DATABASE_URL / broker: the embedded SQLite database and SQLite broker.
-    dropped = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")
-    environment = {k: v for k, v in os.environ.items() if k not in dropped}
-    environment["RANKWISE_DATA_DIR"] = str(data_dir)
-    return environment
-
-
 def test_the_launcher_serves_on_the_embedded_defaults_and_stops_everything(tmp_path):
-    environment = _embedded_env(tmp_path)
+    environment = embedded_env(tmp_path)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v", "0"],
         cwd=ROOT,
