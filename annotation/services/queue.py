@@ -84,7 +84,12 @@ def _lock_next_prompt(*, project: Project, annotator: User, gold: bool) -> Promp
         candidates = candidates.filter(claim_count__lt=project.raters_per_item).order_by(
             "-claim_count", "-priority", "id"
         )
-    return candidates.select_for_update(skip_locked=True, of=("self",)).first()
+    prompt = candidates.select_for_update(skip_locked=True, of=("self",)).first()
+    if prompt is None:
+        # Every remaining candidate may be locked for a moment by another annotator's
+        # lease: wait for them rather than answer "nothing left" while items need raters.
+        prompt = candidates.select_for_update(of=("self",)).first()
+    return prompt
 
 
 def _lease(*, project: Project, annotator: User, prompt: Prompt, now: datetime) -> Assignment:
@@ -130,12 +135,18 @@ def assignment_next(
     lease = live.first()
     if lease is not None:
         return lease
-    assignments_expire(project_id=project.pk, now=now)
-    prompt = None
-    if _gold_is_due(project=project, annotator=annotator):
-        prompt = _lock_next_prompt(project=project, annotator=annotator, gold=True)
-    if prompt is None:
-        prompt = _lock_next_prompt(project=project, annotator=annotator, gold=False)
+    prompt = _pick(project=project, annotator=annotator)
+    if prompt is None and assignments_expire(project_id=project.pk, now=now):
+        # Overdue leases are also expired every minute by beat; here only when they
+        # stand between this annotator and the last items.
+        prompt = _pick(project=project, annotator=annotator)
     if prompt is None:
         return None
     return _lease(project=project, annotator=annotator, prompt=prompt, now=now)
+
+
+def _pick(*, project: Project, annotator: User) -> Prompt | None:
+    prompt = None
+    if _gold_is_due(project=project, annotator=annotator):
+        prompt = _lock_next_prompt(project=project, annotator=annotator, gold=True)
+    return prompt or _lock_next_prompt(project=project, annotator=annotator, gold=False)

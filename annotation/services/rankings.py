@@ -61,6 +61,16 @@ def tiers_validate(*, tiers: object, completion_ids: set[int], allow_ties: bool)
     return [sorted(tier) for tier in tiers]
 
 
+def _valid_ranking(
+    project: Project, tiers: object, display_order: list[int] | None, completion_ids: set[int]
+) -> list[list[int]]:
+    clean_tiers = tiers_validate(
+        tiers=tiers, completion_ids=completion_ids, allow_ties=project.allow_ties
+    )
+    _display_order_validate(display_order=display_order, completion_ids=completion_ids)
+    return clean_tiers
+
+
 def _display_order_validate(*, display_order: list[int] | None, completion_ids: set[int]) -> None:
     if display_order is not None and (
         len(display_order) != len(completion_ids) or set(display_order) != completion_ids
@@ -140,12 +150,9 @@ def ranking_submit(
     )
     if replay is not None:
         return Outcome(replay, created=False)
-    completion_ids = set(Completion.objects.filter(prompt=prompt).values_list("id", flat=True))
-    clean_tiers = tiers_validate(
-        tiers=tiers, completion_ids=completion_ids, allow_ties=project.allow_ties
-    )
-    _display_order_validate(display_order=display_order, completion_ids=completion_ids)
     if existing is not None:
+        completion_ids = set(Completion.objects.filter(prompt=prompt).values_list("id", flat=True))
+        clean_tiers = _valid_ranking(project, tiers, display_order, completion_ids)
         return Outcome(
             _revise(
                 existing, project, clean_tiers, display_order, time_spent_ms, client_request_id
@@ -153,6 +160,9 @@ def ranking_submit(
             created=False,
         )
     lease = _take_slot(project=project, prompt=prompt, annotator=annotator)
+    # The lease lists the item's completions; a refused ranking rolls the lease back
+    # with the transaction.
+    clean_tiers = _valid_ranking(project, tiers, display_order, set(lease.display_order))
     ranking = Ranking.objects.create(
         project=project,
         prompt=prompt,
