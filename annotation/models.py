@@ -217,6 +217,8 @@ class Ranking(models.Model):
     is_gold = models.BooleanField(default=False)
     client_request_id = models.UUIDField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
+    # The revision whose pairs are in RankingPair; behind ``revision`` until expanded.
+    expanded_revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -253,3 +255,24 @@ class Ranking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.prompt_id} by {self.annotator_id or self.import_source}"
+
+
+class RankingPair(models.Model):
+    """One ordered preference taken from one ranking: C(K,2) per ranking, less ties."""
+
+    ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="pairs")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="+")
+    chosen = models.ForeignKey(Completion, on_delete=models.CASCADE, related_name="+")
+    rejected = models.ForeignKey(Completion, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ranking", "chosen", "rejected"], name="ranking_pair_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["project", "prompt"], name="ranking_pair_by_prompt")]
+
+    def __str__(self) -> str:
+        return f"{self.chosen_id} > {self.rejected_id} ({self.ranking_id})"

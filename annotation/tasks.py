@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotation.models import Project
+from annotation.services.pairs import pairs_expand
 from annotation.services.queue import assignments_expire
 
 
@@ -24,3 +25,18 @@ def leases_expire() -> int:
         with transaction.atomic():
             freed += assignments_expire(project_id=project_id, now=now)
     return freed
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def pairs_expand_all() -> int:
+    """Periodic: expand new and revised rankings of every project into pairs."""
+    return sum(
+        pairs_expand(project_id=project_id).pairs_added
+        for project_id in Project.objects.values_list("id", flat=True).iterator()
+    )
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def project_pairs_expand(project_id: int) -> int:
+    """On demand, for one project."""
+    return pairs_expand(project_id=project_id).pairs_added

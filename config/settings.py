@@ -226,6 +226,10 @@ CELERY_TASK_ROUTES = {"training.tasks.*": {"queue": "training"}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "expire-leases": {"task": "annotation.tasks.leases_expire", "schedule": 60.0},
+    "expand-pairs": {
+        "task": "annotation.tasks.pairs_expand_all",
+        "schedule": float(env.integer("RANKWISE_PAIRS_EVERY_SECONDS", 300, minimum=10)),
+    },
     "clear-expired-sessions": {
         "task": "annotation.tasks.sessions_clear_expired",
         "schedule": 6 * 3600.0,

@@ -33,3 +33,22 @@ def test_the_beat_task_expires_overdue_leases_of_every_project(member, project):
     assert leases_expire() == 1
     assert Prompt.objects.get().claim_count == 0
     assert Assignment.objects.get().status == Assignment.Status.EXPIRED
+
+
+def test_the_beat_task_expands_the_rankings_of_every_project(member, project):
+    from annotation.services.queue import assignment_next
+    from annotation.services.rankings import ranking_submit
+    from annotation.tasks import pairs_expand_all
+    from tests.factories import item_with_completions
+
+    item_with_completions(project, k=3)
+    user = member()
+    lease = assignment_next(project=project, annotator=user)
+    ranking_submit(
+        project=project,
+        annotator=user,
+        prompt_id=lease.prompt_id,
+        tiers=[[i] for i in lease.display_order],
+    )
+    assert pairs_expand_all() == 3
+    assert pairs_expand_all() == 0

@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 from annotation.models import Project, Prompt, Ranking
+from annotation.services.pairs import pairs_expand
 from annotation.services.queue import assignment_next, assignments_expire
 from annotation.services.rankings import ranking_pass, ranking_submit
 from django.utils import timezone
@@ -29,6 +30,8 @@ ranking_submit(project=project, annotator=user, prompt_id=first.prompt_id,
                tiers=[[i] for i in first.display_order])
 ranking_pass(project=project, annotator=user, prompt_id=prefetched.prompt_id,
              kind=Ranking.Kind.SKIPPED, skip_reason="not sure")
+assert pairs_expand(project_id=project.pk).pairs_added == 6
+assert pairs_expand(project_id=project.pk).rankings == 0
 third = assignment_next(project=project, annotator=user)
 assert assignments_expire(project_id=project.pk, now=timezone.now() + timedelta(hours=1)) == 1
 assert Prompt.objects.get(pk=third.prompt_id).claim_count == 0
