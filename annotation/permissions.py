@@ -46,7 +46,8 @@ class IsProjectAdmin(ProjectRolePermission):
 
 
 class ProjectScoped:
-    """For views whose permission is a ProjectRolePermission: typed access to what it found."""
+    # For views whose permission is a ProjectRolePermission: typed access to what it
+    # found. (A comment, not a docstring: DRF would publish it as each view's description.)
 
     project: Project
     role: Role

@@ -4,6 +4,7 @@ import { TopBar } from './components/TopBar';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { ProjectListPage } from './pages/ProjectListPage';
+import { WorkspacePage } from './pages/WorkspacePage';
 import { Redirect, loginPathFor, safeNextPath, useLocation } from './router';
 
 function AppStatus({ children }: { children: ReactNode }) {
@@ -15,6 +16,14 @@ function AppStatus({ children }: { children: ReactNode }) {
       </main>
     </>
   );
+}
+
+const WORKSPACE_PATH = /^\/projects\/(\d+)\/rank$/;
+
+/** The project id of a workspace path (`/projects/7/rank`), if it is one. */
+export function workspaceProjectId(path: string): number | null {
+  const match = WORKSPACE_PATH.exec(path);
+  return match?.[1] === undefined ? null : Number(match[1]);
 }
 
 export function App() {
@@ -59,13 +68,21 @@ export function App() {
     return <Redirect to={loginPathFor(location)} />;
   }
 
+  const projectId = workspaceProjectId(path);
+  let page: ReactNode;
+  if (path === '/') page = <ProjectListPage />;
+  else if (projectId !== null) {
+    // Keyed: another project or user is another session (drafts, outbox, leases).
+    page = <WorkspacePage key={`${state.user.id}:${projectId}`} projectId={projectId} user={state.user} />;
+  } else page = <NotFoundPage />;
+
   return (
     <>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <TopBar user={state.user} onSignOut={signOut} />
-      {path === '/' ? <ProjectListPage /> : <NotFoundPage />}
+      <TopBar user={state.user} onSignOut={signOut} wide={projectId !== null} />
+      {page}
     </>
   );
 }

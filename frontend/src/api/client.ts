@@ -18,6 +18,21 @@ export type Project = Schemas['Project'];
 export type ProjectRole = Project['role'];
 export type PaginatedProjectList = Schemas['PaginatedProjectList'];
 export type ErrorBody = Schemas['ErrorBody'];
+export type Progress = Schemas['Progress'];
+/** A leased item: the prompt and its completions in the order to show them. */
+export type Assignment = Schemas['Assignment'];
+export type ItemPrompt = Schemas['ItemPrompt'];
+export type ItemCompletion = Schemas['ItemCompletion'];
+export type ChatMessage = Schemas['ChatMessage'];
+export type Ranking = Schemas['Ranking'];
+export type NextItemRequest = Schemas['NextItemRequest'];
+/** The schema types `tiers` as free JSON; the client always sends id tiers, best first. */
+export type RankingSubmitRequest = Omit<Schemas['RankingSubmitRequest'], 'tiers'> & {
+  tiers: number[][];
+};
+export type SkipRequest = Schemas['SkipRequest'];
+export type FlagRequest = Schemas['FlagRequest'];
+export type FlagReason = Schemas['FlagReasonEnum'];
 export type ErrorDetail = ErrorBody['error'];
 export type FieldErrors = ErrorDetail['fields'];
 
@@ -239,4 +254,49 @@ export function listProjects(page = 1, signal?: AbortSignal): Promise<PaginatedP
   const options: RequestOptions = { query: { page: page > 1 ? page : undefined } };
   if (signal) options.signal = signal;
   return request<PaginatedProjectList>('GET', '/projects/', options);
+}
+
+function withSignal(options: RequestOptions, signal: AbortSignal | undefined): RequestOptions {
+  return signal ? { ...options, signal } : options;
+}
+
+export function getProject(projectId: number, signal?: AbortSignal): Promise<Project> {
+  return request<Project>('GET', `/projects/${projectId}/`, withSignal({}, signal));
+}
+
+export function getProgress(projectId: number, signal?: AbortSignal): Promise<Progress> {
+  return request<Progress>('GET', `/projects/${projectId}/progress/`, withSignal({}, signal));
+}
+
+/**
+ * Lease the annotator's next item, or `null` when nothing is left.
+ *
+ * Without `after` the server returns the oldest live lease (a reload shows the
+ * same item); with `after` it leases the item following that prompt (prefetch).
+ */
+export async function nextItem(
+  projectId: number,
+  after?: number,
+  signal?: AbortSignal,
+): Promise<Assignment | null> {
+  const body: NextItemRequest = after === undefined ? {} : { after };
+  const item = await request<Assignment | undefined>(
+    'POST',
+    `/projects/${projectId}/next/`,
+    withSignal({ body }, signal),
+  );
+  return item ?? null;
+}
+
+/** 201 when stored, 200 when the same `client_request_id` was stored before. */
+export function submitRanking(projectId: number, body: RankingSubmitRequest): Promise<Ranking> {
+  return request<Ranking>('POST', `/projects/${projectId}/rankings/`, { body });
+}
+
+export function submitSkip(projectId: number, body: SkipRequest): Promise<Ranking> {
+  return request<Ranking>('POST', `/projects/${projectId}/skips/`, { body });
+}
+
+export function submitFlag(projectId: number, body: FlagRequest): Promise<Ranking> {
+  return request<Ranking>('POST', `/projects/${projectId}/flags/`, { body });
 }

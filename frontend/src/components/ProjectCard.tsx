@@ -1,5 +1,8 @@
 import { useId } from 'react';
 import type { Project, ProjectRole } from '../api/client';
+import { Link } from '../router';
+import { useProgress } from '../workspace/useProgress';
+import { ProgressSummary } from './ProgressSummary';
 
 const ROLE_LABELS: Record<ProjectRole, string> = {
   annotator: 'Annotator',
@@ -14,8 +17,13 @@ function formatDate(iso: string): string {
   return Number.isNaN(date.getTime()) ? iso : dateFormat.format(date);
 }
 
+export function workspacePath(projectId: number): string {
+  return `/projects/${projectId}/rank`;
+}
+
 export function ProjectCard({ project }: { project: Project }) {
   const headingId = useId();
+  const { progress } = useProgress(project.id);
   return (
     <article className="project-card" aria-labelledby={headingId}>
       <div className="project-card__header">
@@ -34,11 +42,21 @@ export function ProjectCard({ project }: { project: Project }) {
       ) : (
         <p className="project-card__description">{project.description}</p>
       )}
+      {progress && <ProgressSummary progress={progress} className="project-card__progress" />}
       <p className="project-card__meta">
         <span className="project-card__slug">{project.slug}</span>
         <span aria-hidden="true"> · </span>
         Created <time dateTime={project.created_at}>{formatDate(project.created_at)}</time>
       </p>
+      <Link
+        className="button button--primary project-card__action"
+        to={workspacePath(project.id)}
+        aria-label={`Rank items in ${project.name}`}
+      >
+        {progress && progress.ranked + progress.skipped + progress.flagged > 0
+          ? 'Continue ranking'
+          : 'Start ranking'}
+      </Link>
     </article>
   );
 }

@@ -5,6 +5,8 @@ import { Link } from '../router';
 interface TopBarProps {
   user?: User | null;
   onSignOut?: () => Promise<void>;
+  /** Full width, for the workspace. */
+  wide?: boolean;
 }
 
 function initials(name: string): string {
@@ -16,7 +18,7 @@ function initials(name: string): string {
     .toUpperCase();
 }
 
-export function TopBar({ user, onSignOut }: TopBarProps) {
+export function TopBar({ user, onSignOut, wide = false }: TopBarProps) {
   const [signingOut, setSigningOut] = useState(false);
   const name = user ? user.display_name || user.username : '';
 
@@ -32,7 +34,7 @@ export function TopBar({ user, onSignOut }: TopBarProps) {
 
   return (
     <header className="topbar">
-      <div className="topbar__inner">
+      <div className={wide ? 'topbar__inner topbar__inner--wide' : 'topbar__inner'}>
         <Link to="/" className="brand">
           <span className="brand__mark" aria-hidden="true">
             R

@@ -2,13 +2,27 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { AuthProvider } from '../auth/AuthContext';
-import { alice, errorResponse, jsonResponse, makeProject, mockFetch, projectPage, type Handler } from '../test/http';
+import {
+  alice,
+  errorResponse,
+  jsonResponse,
+  makeProgress,
+  makeProject,
+  mockFetch,
+  projectPage,
+  type Handler,
+} from '../test/http';
 import { ProjectListPage } from './ProjectListPage';
 
 function renderPage(projects: Handler) {
-  const mock = mockFetch((req) =>
-    req.url.pathname === '/api/v1/auth/session/' ? jsonResponse(200, { user: alice }) : projects(req),
-  );
+  const mock = mockFetch((req) => {
+    if (req.url.pathname === '/api/v1/auth/session/') return jsonResponse(200, { user: alice });
+    const progress = /^\/api\/v1\/projects\/(\d+)\/progress\/$/.exec(req.url.pathname);
+    if (progress) {
+      return jsonResponse(200, makeProgress({ ranked: Number(progress[1]) * 10, ranked_today: 3, remaining_for_me: 42 }));
+    }
+    return projects(req);
+  });
   render(
     <AuthProvider>
       <ProjectListPage />
@@ -44,6 +58,18 @@ describe('ProjectListPage', () => {
     expect(second).toHaveTextContent('No description');
     expect(screen.getByText('2 projects')).toBeInTheDocument();
     expect(screen.queryByRole('status')).not.toBeInTheDocument();
+  });
+
+  it('shows my progress on each project and links to its workspace', async () => {
+    const { requests } = renderPage(() => jsonResponse(200, projectPage([makeProject({ id: 7 })])));
+
+    const card = await screen.findByRole('article', { name: 'Helpfulness v1' });
+    expect(await within(card).findByText('left for you', { exact: false })).toHaveTextContent('42 left for you');
+    expect(card).toHaveTextContent('3 ranked today');
+    const link = within(card).getByRole('link', { name: 'Rank items in Helpfulness v1' });
+    expect(link).toHaveAttribute('href', '/projects/7/rank');
+    expect(link).toHaveTextContent('Continue ranking');
+    expect(requests.some((r) => r.url.pathname === '/api/v1/projects/7/progress/')).toBe(true);
   });
 
   it('shows an empty state when there are no projects', async () => {

@@ -2,7 +2,7 @@
  * Helpers for tests that mock `fetch`.
  */
 import { vi } from 'vitest';
-import type { ErrorBody, Project, User } from '../api/client';
+import type { Assignment, ErrorBody, Progress, Project, User } from '../api/client';
 
 export interface MockRequest {
   method: string;
@@ -72,5 +72,31 @@ export function projectPage(results: Project[], extra: { next?: string | null; p
     next: extra.next ?? null,
     previous: extra.previous ?? null,
     results,
+  };
+}
+
+export function makeProgress(overrides: Partial<Progress> = {}): Progress {
+  return {
+    ranked: 0,
+    ranked_today: 0,
+    skipped: 0,
+    flagged: 0,
+    remaining_for_me: 10,
+    items_total: 10,
+    items_complete: 0,
+    ...overrides,
+  };
+}
+
+/** A leased item: prompt `promptId`, completions `promptId * 10 + 1 …` (k of them). */
+export function makeItem(promptId: number, k = 4, overrides: Partial<Assignment['prompt']> = {}): Assignment {
+  return {
+    id: promptId + 1000,
+    expires_at: '2030-01-01T00:00:00Z',
+    prompt: { id: promptId, text: `Prompt number ${promptId}`, messages: null, ...overrides },
+    completions: Array.from({ length: k }, (_, i) => ({
+      id: promptId * 10 + i + 1,
+      text: `Answer ${i + 1} to prompt ${promptId}`,
+    })),
   };
 }

@@ -1,0 +1,239 @@
+import { memo, useEffect, useEffectEvent, useRef, useState } from 'react';
+import type { Assignment, FlagReason } from '../api/client';
+import { loadDraft, saveDraft, type DraftScope } from '../workspace/drafts';
+import { hasModifier, isActivatable, isTypingTarget } from '../workspace/keys';
+import {
+  EMPTY_PLACEMENT,
+  isComplete,
+  letterFor,
+  placementFor,
+  tiersOf,
+  type Placement,
+} from '../workspace/ranking';
+import type { FinishAction } from '../workspace/session';
+import { useVisibleTimer } from '../workspace/timer';
+import { FlagDialog } from './FlagDialog';
+import { ItemTimer } from './ItemTimer';
+import { PromptPanel } from './PromptPanel';
+import { RankingBoard } from './RankingBoard';
+import { SkipDialog } from './SkipDialog';
+
+interface ItemWorkspaceProps {
+  item: Assignment;
+  allowTies: boolean;
+  scope: DraftScope;
+  onFinish: (action: FinishAction) => void;
+  /** Another dialog of the page is open: leave the keyboard alone. */
+  paused?: boolean;
+  /**
+   * False while the item is rendered ahead of time, hidden, behind the one on
+   * screen: no keyboard, no timer. Flipping it shows the item at once.
+   */
+  active?: boolean;
+}
+
+type OpenDialog = 'skip' | 'flag' | null;
+
+function initialState(item: Assignment, scope: DraftScope, allowTies: boolean) {
+  const draft = loadDraft(scope, item.prompt.id);
+  const order = item.completions.map((c) => c.id);
+  const placement = draft
+    ? placementFor(draft.placement, order, order.length, allowTies)
+    : EMPTY_PLACEMENT;
+  return { placement, timeSpentMs: draft?.timeSpentMs ?? 0, restored: placement.size > 0 };
+}
+
+/**
+ * One leased item: the prompt, the ranking board, skip and flag. The draft
+ * ranking is saved on every change and restored on reload.
+ */
+export const ItemWorkspace = memo(function ItemWorkspace({
+  item,
+  allowTies,
+  scope,
+  onFinish,
+  paused = false,
+  active = true,
+}: ItemWorkspaceProps) {
+  const [initial] = useState(() => initialState(item, scope, allowTies));
+  const [placement, setPlacement] = useState<Placement>(initial.placement);
+  const [dialog, setDialog] = useState<OpenDialog>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const timer = useVisibleTimer(initial.timeSpentMs, active);
+  const board = useRef<HTMLDivElement>(null);
+  const order = item.completions.map((c) => c.id);
+  const complete = isComplete(placement, order);
+  const missing = order.flatMap((id, index) => (placement.has(id) ? [] : [letterFor(index)]));
+
+  function persist(next: Placement) {
+    saveDraft(scope, item.prompt.id, {
+      placement: [...next],
+      timeSpentMs: Math.round(timer.elapsed()),
+      savedAt: Date.now(),
+    });
+  }
+
+  function changePlacement(next: Placement) {
+    setPlacement(next);
+    setMessage(null);
+    persist(next);
+  }
+
+  function submit() {
+    if (!complete) {
+      setMessage(
+        `Rank every completion first: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} unranked.`,
+      );
+      return;
+    }
+    onFinish({
+      kind: 'ranking',
+      tiers: tiersOf(placement, order),
+      displayOrder: order,
+      timeSpentMs: timer.elapsed(),
+    });
+  }
+
+  // A new item starts at the top: the annotator reads the prompt first.
+  useEffect(() => {
+    if (active) document.documentElement.scrollTop = 0;
+  }, [active]);
+
+  // Keep the time spent across a reload even when nothing was ranked yet.
+  const saveOnLeave = useEffectEvent(() => {
+    if (active) persist(placement);
+  });
+  useEffect(() => {
+    const onPageHide = () => {
+      saveOnLeave();
+    };
+    const onVisibility = () => {
+      if (document.visibilityState === 'hidden') saveOnLeave();
+    };
+    window.addEventListener('pagehide', onPageHide);
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      window.removeEventListener('pagehide', onPageHide);
+      document.removeEventListener('visibilitychange', onVisibility);
+    };
+  }, []);
+
+  const onKey = useEffectEvent((event: KeyboardEvent) => {
+    if (!active || paused || dialog !== null || event.defaultPrevented || hasModifier(event)) return;
+    if (isTypingTarget(event.target)) return;
+    const key = event.key;
+    if (key === 'Enter') {
+      if (isActivatable(event.target)) return;
+      event.preventDefault();
+      submit();
+    } else if (key === 's' || key === 'S') {
+      event.preventDefault();
+      setDialog('skip');
+    } else if (key === 'f' || key === 'F') {
+      event.preventDefault();
+      setDialog('flag');
+    } else if (/^[0-9]$/.test(key) || key.startsWith('Arrow')) {
+      // Outside the board: bring the keyboard to the first completion.
+      const target = event.target instanceof Node ? event.target : null;
+      if (board.current && !board.current.contains(target)) {
+        event.preventDefault();
+        board.current.querySelector<HTMLElement>('[data-completion-id]')?.focus();
+      }
+    }
+  });
+  useEffect(() => {
+    const handler = (event: KeyboardEvent) => {
+      onKey(event);
+    };
+    document.addEventListener('keydown', handler);
+    return () => {
+      document.removeEventListener('keydown', handler);
+    };
+  }, []);
+
+  return (
+    <div className="item" data-item-id={item.id} hidden={!active}>
+      <div className="item__toolbar">
+        <ItemTimer timer={timer} />
+        {initial.restored && <span className="draft-note">Draft restored</span>}
+        <span className="item__spacer" />
+        <button
+          type="button"
+          className="button button--small"
+          aria-keyshortcuts="S"
+          onClick={() => {
+            setDialog('skip');
+          }}
+        >
+          Skip <kbd>S</kbd>
+        </button>
+        <button
+          type="button"
+          className="button button--small"
+          aria-keyshortcuts="F"
+          onClick={() => {
+            setDialog('flag');
+          }}
+        >
+          Flag <kbd>F</kbd>
+        </button>
+      </div>
+      <PromptPanel prompt={item.prompt} />
+      <div ref={board}>
+        <RankingBoard
+          completions={item.completions}
+          placement={placement}
+          allowTies={allowTies}
+          onPlacementChange={changePlacement}
+          autoFocus={active}
+          footer={
+            <div className="submit-area">
+              <button
+                type="button"
+                className={`button button--primary button--block${complete ? '' : ' button--inactive'}`}
+                aria-disabled={!complete}
+                aria-keyshortcuts="Enter"
+                onClick={submit}
+              >
+                Submit ranking <kbd>Enter</kbd>
+              </button>
+              {message ? (
+                <p className="submit-area__message" role="alert">
+                  {message}
+                </p>
+              ) : (
+                !complete && (
+                  <p className="submit-area__hint">
+                    {missing.length} of {order.length} still unranked
+                  </p>
+                )
+              )}
+            </div>
+          }
+        />
+      </div>
+      {dialog === 'skip' && (
+        <SkipDialog
+          onClose={() => {
+            setDialog(null);
+          }}
+          onSkip={(reason) => {
+            setDialog(null);
+            onFinish({ kind: 'skip', reason });
+          }}
+        />
+      )}
+      {dialog === 'flag' && (
+        <FlagDialog
+          onClose={() => {
+            setDialog(null);
+          }}
+          onFlag={(reason: FlagReason, note: string) => {
+            setDialog(null);
+            onFinish({ kind: 'flag', reason, note });
+          }}
+        />
+      )}
+    </div>
+  );
+});
