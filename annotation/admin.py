@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from annotation.models import Assignment, Completion, Membership, Project, Prompt, Ranking
+from annotation.models import (
+    Assignment,
+    Completion,
+    Membership,
+    Project,
+    Prompt,
+    Ranking,
+    RankingPair,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -62,3 +70,10 @@ class RankingAdmin(admin.ModelAdmin):
     list_select_related = ["prompt", "annotator"]
     search_fields = ["prompt__external_id", "annotator__username", "import_source"]
     raw_id_fields = ["prompt", "annotator", "project"]
+
+
+@admin.register(RankingPair)
+class RankingPairAdmin(admin.ModelAdmin):
+    list_display = ["ranking", "prompt", "chosen", "rejected"]
+    list_filter = ["project"]
+    raw_id_fields = ["ranking", "prompt", "chosen", "rejected", "project"]

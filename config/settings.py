@@ -156,6 +156,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer(
     "RANKWISE_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Largest file an import accepts (API upload or management command), in bytes.
+RANKWISE_MAX_IMPORT_BYTES = env.integer("RANKWISE_MAX_IMPORT_BYTES", 1024**3, minimum=1024)
 
 # --- REST API ---------------------------------------------------------------
 _RENDERERS = ["rest_framework.renderers.JSONRenderer"]

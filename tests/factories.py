@@ -63,3 +63,24 @@ def item_with_completions(project, k: int = 4, **prompt_fields):
     for position in range(k):
         CompletionFactory(prompt=prompt, position=position)
     return prompt
+
+
+class ImportRecordFactory(factory.DictFactory):
+    """One item as an import file holds it: a JSONL line before it is serialised."""
+
+    id = factory.Sequence(lambda n: f"import-{n}")
+    prompt = factory.Sequence(lambda n: f"Question number {n}?")
+    completions = factory.Sequence(
+        lambda n: [
+            {"text": f"Answer {k} to question {n}.", "model": f"model-{k}"} for k in range(4)
+        ]
+    )
+
+
+class PairRecordFactory(factory.DictFactory):
+    """One preference pair as TRL writes it: prompt, chosen, rejected."""
+
+    id = factory.Sequence(lambda n: f"pair-record-{n}")
+    prompt = factory.Sequence(lambda n: f"\n\nHuman: Question number {n}?\n\nAssistant:")
+    chosen = factory.Sequence(lambda n: f" A careful answer to {n}.")
+    rejected = factory.Sequence(lambda n: f" A careless answer to {n}.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from annotation.models import Completion, Project, Prompt, Role
+from annotation.models import Project, Role
+from annotation.services.imports import items_import
 from annotation.services.projects import membership_set, project_create
 
 DEMO_ITEMS = Path(__file__).resolve().parent.parent / "demo" / "items.jsonl"
@@ -66,18 +66,6 @@ def demo_seed(*, password: str) -> DemoSummary:
     )
     for name, role in DEMO_USERS:
         membership_set(project=project, user=users[name], role=role)
-    created = 0
-    for line in DEMO_ITEMS.read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        prompt, was_created = Prompt.objects.get_or_create(
-            project=project,
-            external_id=item["id"],
-            defaults={"text": item["prompt"], "metadata": item.get("metadata", {})},
-        )
-        if was_created:
-            created += 1
-            Completion.objects.bulk_create(
-                Completion(prompt=prompt, position=i, text=c["text"], model_name=c.get("model", ""))
-                for i, c in enumerate(item["completions"])
-            )
-    return DemoSummary(project=project, usernames=list(DEMO_USERS), prompts_created=created)
+    with DEMO_ITEMS.open("rb") as items:
+        report = items_import(project=project, file=items, file_name=DEMO_ITEMS.name)
+    return DemoSummary(project=project, usernames=list(DEMO_USERS), prompts_created=report.created)

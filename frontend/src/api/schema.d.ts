@@ -117,6 +117,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/imports/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_imports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/items/": {
         parameters: {
             query?: never;
@@ -318,6 +334,40 @@ export interface components {
             review_status?: components["schemas"]["ReviewStatusEnum"] | components["schemas"]["BlankEnum"];
             /** Format: date-time */
             readonly created_at: string;
+        };
+        ImportReport: {
+            format: string;
+            kind: components["schemas"]["ImportReportKindEnum"];
+            source: string;
+            created: number;
+            updated: number;
+            unchanged: number;
+            skipped: number;
+            /** @description The first 100 skipped records, and why. */
+            errors: string[];
+            rankings_created: number;
+            /** Format: double */
+            elapsed_seconds: number;
+        };
+        /**
+         * @description * `items` - items
+         *     * `pairs` - pairs
+         * @enum {string}
+         */
+        ImportReportKindEnum: "items" | "pairs";
+        ImportUploadRequest: {
+            /**
+             * Format: binary
+             * @description .jsonl, .csv or .parquet (.jsonl.gz and .csv.gz too); the name picks the format.
+             */
+            file: string;
+            /**
+             * @description Import the valid records and report the others.
+             * @default false
+             */
+            skip_invalid: boolean;
+            /** @description Names the rankings that a preference-pair file brings; default: the file name. */
+            source?: string;
         };
         Item: {
             readonly id: number;
@@ -1016,6 +1066,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Ranking"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_imports_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportUploadRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
                 };
             };
             /** @description Invalid input; `fields` names each bad field. */
