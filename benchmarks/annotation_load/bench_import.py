@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SOURCE = Path("/work/shared/data/alpaca_eval_k4.jsonl.gz")
+DEFAULT_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "data" / "alpaca_eval_k4.jsonl.gz"
 
 
 def _arguments() -> argparse.Namespace:

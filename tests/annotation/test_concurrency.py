@@ -2,7 +2,6 @@
 
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 from django.db import connection, connections
@@ -13,8 +12,7 @@ from annotation.models import Assignment, Prompt, Ranking, Role
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory, item_with_completions
-
-ALPACA = Path(__file__).resolve().parents[3] / "shared" / "data" / "alpaca_eval_k4.jsonl.gz"
+from tests.shared_data import ALPACA_K4 as ALPACA
 
 
 def _in_threads(work, users) -> list[BaseException]:

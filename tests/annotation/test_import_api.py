@@ -3,7 +3,6 @@
 import gzip
 import io
 import json
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -12,10 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotation.models import Completion, Prompt, Ranking, Role
 from tests.factories import ImportRecordFactory, PairRecordFactory, UserFactory
+from tests.shared_data import ALPACA_K4 as ALPACA
 
 pytestmark = pytest.mark.django_db
-
-ALPACA = Path("/work/shared/data/alpaca_eval_k4.jsonl.gz")
 
 
 def url(project) -> str:

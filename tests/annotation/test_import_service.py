@@ -5,7 +5,6 @@ import io
 import json
 import threading
 import time
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -18,10 +17,9 @@ from annotation.services.imports import ImportInvalid, items_import
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
 from tests.factories import ImportRecordFactory, PairRecordFactory, ProjectFactory
+from tests.shared_data import HH_PAIRS
 
 pytestmark = pytest.mark.django_db
-
-HH_PAIRS = Path("/work/shared/data/hh_rlhf_harmless_pairs.jsonl.gz")
 
 
 def jsonl(records: list) -> bytes:
