@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("annotation.api.urls")),
     path("api/v1/", include("annotation.api.import_urls")),
+    path("api/v1/", include("annotation.api.export_urls")),
     # Everything else is a route of the single-page app.
     re_path(r"^(?!api/|admin/|static/|media/|healthz).*$", views.spa, name="spa"),
 ]

@@ -34,3 +34,8 @@ def test_every_beat_entry_names_a_registered_task():
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
     assert settings.CELERY_BEAT_SCHEDULER.startswith("django_celery_beat.")
+
+
+def test_a_worker_registers_every_task_module_of_the_apps():
+    app.loader.import_default_modules()
+    assert "annotation.export_tasks.export_job_run" in app.tasks

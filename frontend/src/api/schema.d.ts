@@ -101,6 +101,54 @@ export interface paths {
         patch: operations["v1_projects_partial_update"];
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/datasets/{number}/exports/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_datasets_exports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/exports/{job_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_exports_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/exports/{job_id}/download/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_exports_download_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/flags/": {
         parameters: {
             query?: never;
@@ -309,6 +357,33 @@ export interface components {
             model_name?: string;
             metadata?: unknown;
         };
+        ExportJob: {
+            readonly id: number;
+            version: number;
+            format: components["schemas"]["FormatEnum"];
+            status?: components["schemas"]["StatusEnum"];
+            /** Format: int64 */
+            rows_total?: number;
+            /** Format: int64 */
+            rows_done?: number;
+            error?: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            finished_at?: string | null;
+            readonly download_url: string | null;
+        };
+        ExportRequestRequest: {
+            format: components["schemas"]["FormatEnum"];
+            /**
+             * @description Only this split; all splits when left out.
+             *
+             *     * `train` - Train
+             *     * `validation` - Validation
+             *     * `test` - Test
+             */
+            split?: (components["schemas"]["SplitEnum"] | components["schemas"]["NullEnum"]) | null;
+        };
         /**
          * @description * `unsafe` - Unsafe content
          *     * `broken` - Broken item
@@ -335,6 +410,15 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
+        /**
+         * @description * `trl_jsonl` - TRL preference JSONL
+         *     * `trl_chat_jsonl` - TRL conversational JSONL
+         *     * `parquet` - Parquet pairs
+         *     * `raw_rankings` - Raw rankings JSONL
+         *     * `hf_dataset` - Hugging Face datasets folder (zip)
+         * @enum {string}
+         */
+        FormatEnum: "trl_jsonl" | "trl_chat_jsonl" | "parquet" | "raw_rankings" | "hf_dataset";
         ImportReport: {
             format: string;
             kind: components["schemas"]["ImportReportKindEnum"];
@@ -419,6 +503,8 @@ export interface components {
             /** @description The prompt id on screen: lease the item after it (prefetch). */
             after?: number | null;
         };
+        /** @enum {unknown} */
+        NullEnum: null;
         PaginatedFlaggedItemList: {
             /** @example 123 */
             count: number;
@@ -612,6 +698,21 @@ export interface components {
             /** Format: uuid */
             client_request_id?: string | null;
         };
+        /**
+         * @description * `train` - Train
+         *     * `validation` - Validation
+         *     * `test` - Test
+         * @enum {string}
+         */
+        SplitEnum: "train" | "validation" | "test";
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        StatusEnum: "queued" | "running" | "succeeded" | "failed";
         Token: {
             token: string;
         };
@@ -1005,6 +1106,158 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_datasets_exports_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportRequestRequest"];
+                "multipart/form-data": components["schemas"]["ExportRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJob"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_exports_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJob"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_exports_download_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
             /** @description Invalid input; `fields` names each bad field. */
