@@ -226,11 +226,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"training.tasks.*": {"queue": "training"}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# How often beat turns new rankings into pairs and refreshes the consensus.
+PIPELINE_EVERY_SECONDS = float(env.integer("RANKWISE_PAIRS_EVERY_SECONDS", 300, minimum=10))
 CELERY_BEAT_SCHEDULE = {
     "expire-leases": {"task": "annotation.tasks.leases_expire", "schedule": 60.0},
+    "update-consensus": {
+        "task": "annotation.dataset_tasks.consensus_update_all",
+        "schedule": PIPELINE_EVERY_SECONDS,
+    },
     "expand-pairs": {
         "task": "annotation.tasks.pairs_expand_all",
-        "schedule": float(env.integer("RANKWISE_PAIRS_EVERY_SECONDS", 300, minimum=10)),
+        "schedule": PIPELINE_EVERY_SECONDS,
     },
     "clear-expired-sessions": {
         "task": "annotation.tasks.sessions_clear_expired",

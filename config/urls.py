@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("annotation.api.urls")),
     path("api/v1/", include("annotation.api.import_urls")),
     path("api/v1/", include("annotation.api.export_urls")),
+    path("api/v1/", include("annotation.api.dataset_urls")),
     # Everything else is a route of the single-page app.
     re_path(r"^(?!api/|admin/|static/|media/|healthz).*$", views.spa, name="spa"),
 ]

@@ -101,6 +101,70 @@ export interface paths {
         patch: operations["v1_projects_partial_update"];
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/agreement/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_agreement_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/consensus/refresh/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_consensus_refresh_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/datasets/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_datasets_list"];
+        put?: never;
+        post: operations["v1_projects_datasets_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/datasets/{number}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_datasets_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/datasets/{number}/exports/": {
         parameters: {
             query?: never;
@@ -332,6 +396,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AgreementReport: {
+            project: components["schemas"]["ProjectAgreement"];
+            annotators: components["schemas"]["AnnotatorQuality"][];
+        };
+        AnnotatorQuality: {
+            annotator_id: number;
+            username: string;
+            rankings: number;
+            /** Format: double */
+            consensus_agreement: number | null;
+            compared_pairs: number;
+            gold_rankings: number;
+            /** Format: double */
+            gold_accuracy: number | null;
+            /** Format: double */
+            position_bias: number | null;
+            /** Format: double */
+            position_chance: number | null;
+            /** Format: double */
+            length_bias: number | null;
+            /** Format: double */
+            median_time_ms: number | null;
+        };
         /** @description What the annotator sees: no model names, no gold marker, no other raters. */
         Assignment: {
             id: number;
@@ -357,11 +444,78 @@ export interface components {
             model_name?: string;
             metadata?: unknown;
         };
+        ConsensusRefreshRequest: {
+            /** @default bradley_terry */
+            method: components["schemas"]["MethodEnum"];
+            min_raters?: number | null;
+        };
+        ConsensusRefreshed: {
+            updated: number;
+        };
+        DatasetSplitRequest: {
+            /** Format: double */
+            train: number;
+            /** Format: double */
+            validation: number;
+            /** Format: double */
+            test: number;
+        };
+        DatasetVersion: {
+            readonly id: number;
+            /**
+             * Format: int64
+             * @description 1, 2, 3… within the project.
+             */
+            number: number;
+            name?: string;
+            status?: components["schemas"]["DatasetVersionStatusEnum"];
+            /** @description The aggregation rule; see services.datasets.Rule. */
+            rule: unknown;
+            /** Format: int64 */
+            seed?: number;
+            /** @description Shares of prompts: {"train": .8, "validation": .1, "test": .1}. */
+            split: unknown;
+            content_hash?: string;
+            counts?: unknown;
+            error?: string;
+            created_by?: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        DatasetVersionCreateRequest: {
+            /** @default  */
+            name: string;
+            /** @default 0 */
+            seed: number;
+            split?: components["schemas"]["DatasetSplitRequest"];
+            /** @default per_rater */
+            pairs: components["schemas"]["PairsEnum"];
+            /** @default bradley_terry */
+            method: components["schemas"]["MethodEnum"];
+            /**
+             * Format: double
+             * @default 0
+             */
+            min_agreement: number;
+            min_raters?: number | null;
+            rater_ids?: number[] | null;
+            /** @default false */
+            include_imported: boolean;
+            /** @default false */
+            include_gold: boolean;
+        };
+        /**
+         * @description * `building` - Building
+         *     * `ready` - Ready
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        DatasetVersionStatusEnum: "building" | "ready" | "failed";
         ExportJob: {
             readonly id: number;
             version: number;
             format: components["schemas"]["FormatEnum"];
-            status?: components["schemas"]["StatusEnum"];
+            status?: components["schemas"]["ExportJobStatusEnum"];
             /** Format: int64 */
             rows_total?: number;
             /** Format: int64 */
@@ -373,6 +527,14 @@ export interface components {
             finished_at?: string | null;
             readonly download_url: string | null;
         };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        ExportJobStatusEnum: "queued" | "running" | "succeeded" | "failed";
         ExportRequestRequest: {
             format: components["schemas"]["FormatEnum"];
             /**
@@ -499,12 +661,33 @@ export interface components {
             username: string;
             role: components["schemas"]["RoleEnum"];
         };
+        /**
+         * @description * `bradley_terry` - bradley_terry
+         *     * `ranked_pairs` - ranked_pairs
+         * @enum {string}
+         */
+        MethodEnum: "bradley_terry" | "ranked_pairs";
         NextItemRequest: {
             /** @description The prompt id on screen: lease the item after it (prefetch). */
             after?: number | null;
         };
         /** @enum {unknown} */
         NullEnum: null;
+        PaginatedDatasetVersionList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["DatasetVersion"][];
+        };
         PaginatedFlaggedItemList: {
             /** @example 123 */
             count: number;
@@ -565,6 +748,12 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Ranking"][];
         };
+        /**
+         * @description * `per_rater` - per_rater
+         *     * `consensus` - consensus
+         * @enum {string}
+         */
+        PairsEnum: "per_rater" | "consensus";
         PatchedMemberRoleRequest: {
             role?: components["schemas"]["RoleEnum"];
         };
@@ -613,6 +802,19 @@ export interface components {
             role: components["schemas"]["RoleEnum"];
             /** Format: date-time */
             readonly created_at: string;
+        };
+        ProjectAgreement: {
+            /** Format: double */
+            krippendorff_alpha: number | null;
+            /** Format: double */
+            pairwise_agreement: number | null;
+            /** Format: double */
+            mean_kendall_w: number | null;
+            prompts: number;
+            multi_rated_prompts: number;
+            rankings: number;
+            annotators: number;
+            consensus_prompts: number;
         };
         ProjectCreateRequest: {
             name: string;
@@ -705,14 +907,6 @@ export interface components {
          * @enum {string}
          */
         SplitEnum: "train" | "validation" | "test";
-        /**
-         * @description * `queued` - Queued
-         *     * `running` - Running
-         *     * `succeeded` - Succeeded
-         *     * `failed` - Failed
-         * @enum {string}
-         */
-        StatusEnum: "queued" | "running" | "succeeded" | "failed";
         Token: {
             token: string;
         };
@@ -1106,6 +1300,262 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_agreement_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgreementReport"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_consensus_refresh_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConsensusRefreshRequest"];
+                "multipart/form-data": components["schemas"]["ConsensusRefreshRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsensusRefreshed"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_datasets_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDatasetVersionList"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_datasets_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DatasetVersionCreateRequest"];
+                "multipart/form-data": components["schemas"]["DatasetVersionCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetVersion"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_datasets_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetVersion"];
                 };
             };
             /** @description Invalid input; `fields` names each bad field. */

@@ -1,0 +1,175 @@
+"""Dataset versions, consensus and agreement: the researcher's side of the data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.models import DatasetVersion
+from annotation.permissions import IsProjectResearcher, ProjectScoped
+from annotation.services.agreement_report import annotator_report, project_agreement
+from annotation.services.consensus_store import consensus_update
+from annotation.services.datasets import DEFAULT_SPLIT, Rule, dataset_version_create
+
+
+@extend_schema_serializer(component_name="DatasetSplit")
+class SplitInput(serializers.Serializer):
+    train = serializers.FloatField(min_value=0, max_value=1)
+    validation = serializers.FloatField(min_value=0, max_value=1)
+    test = serializers.FloatField(min_value=0, max_value=1)
+
+    def validate(self, attrs: dict[str, float]) -> dict[str, float]:
+        if abs(sum(attrs.values()) - 1.0) > 1e-6:
+            raise serializers.ValidationError("Shares must add up to 1.")
+        return attrs
+
+
+@extend_schema_serializer(component_name="DatasetVersionCreate")
+class VersionInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    seed = serializers.IntegerField(
+        required=False, default=0, min_value=-(2**31), max_value=2**31 - 1
+    )
+    split = SplitInput(required=False)
+    pairs = serializers.ChoiceField(choices=["per_rater", "consensus"], default="per_rater")
+    method = serializers.ChoiceField(
+        choices=["bradley_terry", "ranked_pairs"], default="bradley_terry"
+    )
+    min_agreement = serializers.FloatField(min_value=0, max_value=1, default=0.0)
+    min_raters = serializers.IntegerField(
+        min_value=1, max_value=50, required=False, allow_null=True, default=None
+    )
+    rater_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_null=True,
+        default=None,
+        allow_empty=False,
+        max_length=10_000,
+    )
+    include_imported = serializers.BooleanField(default=False)
+    include_gold = serializers.BooleanField(default=False)
+
+
+@extend_schema_serializer(component_name="DatasetVersion")
+class VersionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = DatasetVersion
+        fields = [
+            "id", "number", "name", "status", "rule", "seed", "split", "content_hash", "counts",
+            "error", "created_by", "created_at",
+        ]  # fmt: skip
+
+
+class DatasetVersionListView(ProjectScoped, generics.ListAPIView):
+    permission_classes = [IsProjectResearcher]
+    serializer_class = VersionOutput
+
+    def get_queryset(self) -> QuerySet[DatasetVersion]:
+        return DatasetVersion.objects.filter(project=self.project).order_by("-number")
+
+    @extend_schema(request=VersionInput, responses={201: VersionOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = VersionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields: dict[str, Any] = dict(data.validated_data)
+        name, seed = fields.pop("name"), fields.pop("seed")
+        split = fields.pop("split", None) or DEFAULT_SPLIT
+        # Built synchronously for now; large projects will want dataset_version_build.
+        version = dataset_version_create(
+            project=self.project,
+            rule=Rule(**fields),
+            name=name,
+            seed=seed,
+            split=dict(split),
+            created_by=request.user,  # type: ignore[arg-type]
+        )
+        return Response(VersionOutput(version).data, status=status.HTTP_201_CREATED)
+
+
+class DatasetVersionDetailView(ProjectScoped, APIView):
+    permission_classes = [IsProjectResearcher]
+
+    @extend_schema(responses={200: VersionOutput})
+    def get(self, request: Request, project_id: int, number: int) -> Response:
+        version = get_object_or_404(DatasetVersion, project=self.project, number=number)
+        return Response(VersionOutput(version).data)
+
+
+@extend_schema_serializer(component_name="ProjectAgreement")
+class ProjectAgreementOutput(serializers.Serializer):
+    krippendorff_alpha = serializers.FloatField(allow_null=True)
+    pairwise_agreement = serializers.FloatField(allow_null=True)
+    mean_kendall_w = serializers.FloatField(allow_null=True)
+    prompts = serializers.IntegerField()
+    multi_rated_prompts = serializers.IntegerField()
+    rankings = serializers.IntegerField()
+    annotators = serializers.IntegerField()
+    consensus_prompts = serializers.IntegerField()
+
+
+@extend_schema_serializer(component_name="AnnotatorQuality")
+class AnnotatorOutput(serializers.Serializer):
+    annotator_id = serializers.IntegerField()
+    username = serializers.CharField()
+    rankings = serializers.IntegerField()
+    consensus_agreement = serializers.FloatField(allow_null=True)
+    compared_pairs = serializers.IntegerField()
+    gold_rankings = serializers.IntegerField()
+    gold_accuracy = serializers.FloatField(allow_null=True)
+    position_bias = serializers.FloatField(allow_null=True)
+    position_chance = serializers.FloatField(allow_null=True)
+    length_bias = serializers.FloatField(allow_null=True)
+    median_time_ms = serializers.FloatField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="AgreementReport")
+class AgreementOutput(serializers.Serializer):
+    project = ProjectAgreementOutput()
+    annotators = AnnotatorOutput(many=True)
+
+
+class AgreementView(ProjectScoped, APIView):
+    # Researchers and up: the report names annotators.
+    permission_classes = [IsProjectResearcher]
+
+    @extend_schema(responses={200: AgreementOutput})
+    def get(self, request: Request, project_id: int) -> Response:
+        report = {
+            "project": project_agreement(project_id=self.project.pk),
+            "annotators": annotator_report(project_id=self.project.pk),
+        }
+        return Response(AgreementOutput(report).data)
+
+
+@extend_schema_serializer(component_name="ConsensusRefresh")
+class RefreshInput(serializers.Serializer):
+    method = serializers.ChoiceField(
+        choices=["bradley_terry", "ranked_pairs"], default="bradley_terry"
+    )
+    min_raters = serializers.IntegerField(
+        min_value=1, max_value=50, required=False, allow_null=True, default=None
+    )
+
+
+@extend_schema_serializer(component_name="ConsensusRefreshed")
+class RefreshOutput(serializers.Serializer):
+    updated = serializers.IntegerField()
+
+
+class ConsensusRefreshView(ProjectScoped, APIView):
+    permission_classes = [IsProjectResearcher]
+
+    @extend_schema(request=RefreshInput, responses={200: RefreshOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = consensus_update(project_id=self.project.pk, **data.validated_data)
+        return Response(RefreshOutput({"updated": updated}).data)
