@@ -33,20 +33,6 @@ def project_access(
     return (membership.project, Role(membership.role)) if membership else None
 
 
-def project_role(*, user: AbstractBaseUser | AnonymousUser, project_id: int) -> Role | None:
-    """The role ``user`` holds in a project; superusers hold admin everywhere."""
-    if not user.is_authenticated:
-        return None
-    if getattr(user, "is_superuser", False):
-        return Role.ADMIN
-    role = (
-        Membership.objects.filter(project_id=project_id, user_id=user.pk)
-        .values_list("role", flat=True)
-        .first()
-    )
-    return Role(role) if role else None
-
-
 def projects_for_user(*, user: User | AnonymousUser) -> QuerySet[Project]:
     """Projects visible to ``user``, each annotated with ``role`` (theirs), in one query."""
     if isinstance(user, AnonymousUser):

@@ -6,7 +6,6 @@ from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -14,8 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.models import Project
-from annotation.permissions import IsProjectAdmin
+from annotation.permissions import IsProjectAdmin, ProjectScoped
 from annotation.services.imports import ImportInvalid, items_import
 from config.api import error_body
 
@@ -87,7 +85,7 @@ def _refusal_body(invalid: ImportInvalid) -> dict[str, Any]:
     )
 
 
-class ProjectImportView(APIView):
+class ProjectImportView(ProjectScoped, APIView):
     permission_classes = [IsProjectAdmin]
     parser_classes = [MultiPartParser]
 
@@ -101,11 +99,10 @@ class ProjectImportView(APIView):
             raise serializers.ValidationError({"file": [_too_big(declared, "upload")]})
         data = ImportInput(data=request.data)
         data.is_valid(raise_exception=True)
-        project = get_object_or_404(Project, pk=project_id)
         upload: UploadedFile = data.validated_data["file"]
         try:
             report = items_import(
-                project=project,
+                project=self.project,
                 # Django types the underlying file loosely; an upload always has one.
                 file=cast("IO[bytes]", upload.file),
                 file_name=upload.name or "",

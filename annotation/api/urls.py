@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation.api import annotate, auth, items, projects
+from annotation.api import annotate, auth, datasets, exports, imports, items, projects
 
 urlpatterns = [
     path("auth/session/", auth.SessionView.as_view(), name="auth-session"),
@@ -30,5 +30,45 @@ urlpatterns = [
         "projects/<int:project_id>/reviews/<int:ranking_id>/",
         annotate.ReviewView.as_view(),
         name="review",
+    ),
+    path(
+        "projects/<int:project_id>/imports/",
+        imports.ProjectImportView.as_view(),
+        name="project-import",
+    ),
+    path(
+        "projects/<int:project_id>/datasets/",
+        datasets.DatasetVersionListView.as_view(),
+        name="dataset-versions",
+    ),
+    path(
+        "projects/<int:project_id>/datasets/<int:number>/",
+        datasets.DatasetVersionDetailView.as_view(),
+        name="dataset-version",
+    ),
+    path(
+        "projects/<int:project_id>/agreement/",
+        datasets.AgreementView.as_view(),
+        name="agreement",
+    ),
+    path(
+        "projects/<int:project_id>/consensus/refresh/",
+        datasets.ConsensusRefreshView.as_view(),
+        name="consensus-refresh",
+    ),
+    path(
+        "projects/<int:project_id>/datasets/<int:number>/exports/",
+        exports.ExportCreateView.as_view(),
+        name="export-create",
+    ),
+    path(
+        "projects/<int:project_id>/exports/<int:job_id>/",
+        exports.ExportDetailView.as_view(),
+        name="export-detail",
+    ),
+    path(
+        "projects/<int:project_id>/exports/<int:job_id>/download/",
+        exports.ExportDownloadView.as_view(),
+        name="export-download",
     ),
 ]
