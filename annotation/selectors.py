@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
@@ -14,23 +17,36 @@ from annotation.models import (
     Ranking,
     Role,
 )
+from config import sql
 
 
 def project_access(
     *, user: AbstractBaseUser | AnonymousUser, project_id: int
 ) -> tuple[Project, Role] | None:
-    """The project and ``user``'s role in it, in one query; None for outsiders."""
+    """The project and ``user``'s role in it, in one query; None for outsiders.
+
+    Every project request asks this first, so it is one hand-written statement.
+    """
     if not user.is_authenticated:
         return None
     if getattr(user, "is_superuser", False):
         project = Project.objects.filter(pk=project_id).first()
         return (project, Role.ADMIN) if project else None
-    membership = (
-        Membership.objects.select_related("project")
-        .filter(project_id=project_id, user_id=user.pk)
-        .first()
+    with connection.cursor() as cursor:
+        cursor.execute(_project_and_role(), [project_id, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return sql.from_row(Project, row[1:]), Role(row[0])
+
+
+@functools.cache
+def _project_and_role() -> str:
+    return (
+        f"SELECT m.role, {sql.columns(Project, 'p')} FROM {Membership._meta.db_table} m "
+        f"JOIN {Project._meta.db_table} p ON p.id = m.project_id "
+        "WHERE m.project_id = %s AND m.user_id = %s"
     )
-    return (membership.project, Role(membership.role)) if membership else None
 
 
 def projects_for_user(*, user: User | AnonymousUser) -> QuerySet[Project]:
@@ -53,7 +69,13 @@ def memberships_of_project(*, project_id: int) -> QuerySet[Membership]:
 
 def completions_in_order(*, assignment: Assignment) -> list[Completion]:
     """The leased item's completions, in the order this annotator is shown them."""
-    by_id = {c.pk: c for c in Completion.objects.filter(prompt_id=assignment.prompt_id)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {sql.columns(Completion, 'c')} FROM {Completion._meta.db_table} c "
+            "WHERE c.prompt_id = %s",
+            [assignment.prompt_id],
+        )
+        by_id = {c.pk: c for c in (sql.from_row(Completion, row) for row in cursor.fetchall())}
     return [by_id[i] for i in assignment.display_order if i in by_id]
 
 

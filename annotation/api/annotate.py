@@ -56,15 +56,29 @@ class AssignmentOutput(serializers.Serializer):
     completions = CompletionOutput(many=True)
 
 
+_datetime = serializers.DateTimeField()
+
+
 def _assignment_data(assignment: Assignment) -> dict[str, object]:
-    return AssignmentOutput(
-        {
-            "id": assignment.pk,
-            "expires_at": assignment.expires_at,
-            "prompt": assignment.prompt,
-            "completions": completions_in_order(assignment=assignment),
-        }
-    ).data
+    # AssignmentOutput's shape, built directly: this answers every "next" request, and
+    # instantiating nested serializers costs more than the rest of the view
+    # (tests/annotation/test_api_annotate.py holds the two equal).
+    prompt = assignment.prompt
+    messages = prompt.messages
+    return {
+        "id": assignment.pk,
+        "expires_at": _datetime.to_representation(assignment.expires_at),
+        "prompt": {
+            "id": prompt.pk,
+            "text": prompt.text,
+            "messages": None
+            if messages is None
+            else [{"role": m["role"], "content": m["content"]} for m in messages],
+        },
+        "completions": [
+            {"id": c.pk, "text": c.text} for c in completions_in_order(assignment=assignment)
+        ],
+    }
 
 
 @extend_schema_serializer(component_name="NextItem")
@@ -116,6 +130,27 @@ class RankingOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+def ranking_data(ranking: Ranking) -> dict[str, object]:
+    """RankingOutput's shape, built directly for the submit hot path (held equal by a test)."""
+    return {
+        "id": ranking.pk,
+        "prompt_id": ranking.prompt_id,
+        "kind": ranking.kind,
+        "tiers": ranking.tiers,
+        "display_order": ranking.display_order,
+        "time_spent_ms": ranking.time_spent_ms,
+        "skip_reason": ranking.skip_reason,
+        "flag_reason": ranking.flag_reason,
+        "flag_note": ranking.flag_note,
+        "revision": ranking.revision,
+        "client_request_id": None
+        if ranking.client_request_id is None
+        else str(ranking.client_request_id),
+        "created_at": _datetime.to_representation(ranking.created_at),
+        "updated_at": _datetime.to_representation(ranking.updated_at),
+    }
+
+
 class RankingListView(ProjectScoped, generics.ListAPIView):
     """Annotators list their own rankings; researchers and admins list everyone's."""
 
@@ -137,7 +172,7 @@ class RankingListView(ProjectScoped, generics.ListAPIView):
             **data.validated_data,
         )
         code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
-        return Response(RankingOutput(outcome.ranking).data, status=code)
+        return Response(ranking_data(outcome.ranking), status=code)
 
 
 @extend_schema_serializer(component_name="Skip")
@@ -157,7 +192,7 @@ class FlagInput(serializers.Serializer):
 
 def _passed(outcome_created: bool, ranking: Ranking) -> Response:
     code = status.HTTP_201_CREATED if outcome_created else status.HTTP_200_OK
-    return Response(RankingOutput(ranking).data, status=code)
+    return Response(ranking_data(ranking), status=code)
 
 
 class SkipView(ProjectScoped, APIView):

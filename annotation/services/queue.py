@@ -9,17 +9,20 @@ double-book, the same slot.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from annotation.models import Assignment, Completion, Membership, Project, Prompt, Ranking
+from config import sql
 
 
 def display_order_for(*, annotator_id: int, prompt_id: int, completion_ids: list[int]) -> list[int]:
@@ -56,55 +59,54 @@ def assignments_expire(*, project_id: int, now: datetime) -> int:
     return len(overdue)
 
 
-def _gold_is_due(*, project: Project, annotator: User) -> bool:
+def _gold_is_due(*, cursor: Any, project: Project, annotator: User) -> bool:
     """Serve gold at exactly the project's rate: the n-th item is gold whenever
     floor(n * rate) steps up (deterministic, so it is testable and fair)."""
     if project.gold_rate <= 0:
         return False
-    served = Ranking.objects.filter(project=project, annotator=annotator).count()
+    cursor.execute(_sql("served"), [project.pk, annotator.pk])
+    served = cursor.fetchone()[0]
     return int((served + 1) * project.gold_rate) > int(served * project.gold_rate)
 
 
-def _done_or_held_by(annotator: User) -> tuple[Exists, Exists]:
-    done = Exists(Ranking.objects.filter(prompt=OuterRef("pk"), annotator=annotator))
-    held = Exists(
-        Assignment.objects.filter(
-            prompt=OuterRef("pk"), annotator=annotator, status=Assignment.Status.ACTIVE
-        )
-    )
-    return done, held
-
-
-def _lock_next_prompt(*, project: Project, annotator: User, gold: bool) -> Prompt | None:
-    done, held = _done_or_held_by(annotator)
-    candidates = Prompt.objects.filter(project=project, is_gold=gold).exclude(done).exclude(held)
+def _lock_next_prompt(
+    *, cursor: Any, project: Project, annotator: User, gold: bool
+) -> Prompt | None:
+    params: list[Any] = [project.pk, gold, annotator.pk, annotator.pk]
     if gold:
-        candidates = candidates.order_by("id")
+        query = _sql("next_gold")
     else:
-        candidates = candidates.filter(claim_count__lt=project.raters_per_item).order_by(
-            "-claim_count", "-priority", "id"
-        )
-    prompt = candidates.select_for_update(skip_locked=True, of=("self",)).first()
-    if prompt is None:
+        query = _sql("next_regular")
+        params.append(project.raters_per_item)
+    cursor.execute(query + _skip_locked(), params)
+    row = cursor.fetchone()
+    if row is None:
         # Every remaining candidate may be locked for a moment by another annotator's
         # lease: wait for them rather than answer "nothing left" while items need raters.
-        prompt = candidates.select_for_update(of=("self",)).first()
-    return prompt
+        cursor.execute(query + _lock(), params)
+        row = cursor.fetchone()
+    return sql.from_row(Prompt, row) if row is not None else None
 
 
-def _lease(*, project: Project, annotator: User, prompt: Prompt, now: datetime) -> Assignment:
-    completion_ids = list(Completion.objects.filter(prompt=prompt).values_list("id", flat=True))
+def _lease(
+    *, cursor: Any, project: Project, annotator: User, prompt: Prompt, now: datetime
+) -> Assignment:
+    cursor.execute(_sql("completion_ids"), [prompt.pk])
+    completion_ids = [row[0] for row in cursor.fetchall()]
     if not prompt.is_gold:
-        Prompt.objects.filter(pk=prompt.pk).update(claim_count=F("claim_count") + 1)
-    return Assignment.objects.create(
+        cursor.execute(_sql("claim"), [prompt.pk])
+    lease = Assignment(
         project=project,
         prompt=prompt,
         annotator=annotator,
         display_order=display_order_for(
             annotator_id=annotator.pk, prompt_id=prompt.pk, completion_ids=completion_ids
         ),
+        created_at=now,
         expires_at=now + timedelta(minutes=project.lease_minutes),
     )
+    sql.insert(cursor, lease)
+    return lease
 
 
 @transaction.atomic
@@ -122,31 +124,87 @@ def assignment_next(
     None when nothing is left for this annotator.
     """
     now = now or timezone.now()
-    # One "next" at a time per annotator, so a double click never takes two leases.
-    Membership.objects.select_for_update().filter(project=project, user=annotator).first()
-    live = (
-        Assignment.objects.select_related("prompt")
-        .filter(project=project, annotator=annotator, status=Assignment.Status.ACTIVE)
-        .filter(expires_at__gt=now)
-        .order_by("created_at")
+    with connection.cursor() as cursor:
+        # One "next" at a time per annotator, so a double click never takes two leases.
+        cursor.execute(_sql("lock_member") + _lock(), [project.pk, annotator.pk])
+        lease = _live_lease(
+            cursor=cursor, project=project, annotator=annotator, now=now, other_than=after_prompt_id
+        )
+        if lease is not None:
+            return lease
+        prompt = _pick(cursor=cursor, project=project, annotator=annotator)
+        if prompt is None and assignments_expire(project_id=project.pk, now=now):
+            # Overdue leases are also expired every minute by beat; here only when they
+            # stand between this annotator and the last items.
+            prompt = _pick(cursor=cursor, project=project, annotator=annotator)
+        if prompt is None:
+            return None
+        return _lease(cursor=cursor, project=project, annotator=annotator, prompt=prompt, now=now)
+
+
+def _live_lease(
+    *, cursor: Any, project: Project, annotator: User, now: datetime, other_than: int | None
+) -> Assignment | None:
+    cursor.execute(
+        _sql("live_lease"),
+        [project.pk, annotator.pk, sql.param(Assignment, "expires_at", now), other_than or 0],
     )
-    if after_prompt_id is not None:
-        live = live.exclude(prompt_id=after_prompt_id)
-    lease = live.first()
-    if lease is not None:
-        return lease
-    prompt = _pick(project=project, annotator=annotator)
-    if prompt is None and assignments_expire(project_id=project.pk, now=now):
-        # Overdue leases are also expired every minute by beat; here only when they
-        # stand between this annotator and the last items.
-        prompt = _pick(project=project, annotator=annotator)
-    if prompt is None:
+    row = cursor.fetchone()
+    if row is None:
         return None
-    return _lease(project=project, annotator=annotator, prompt=prompt, now=now)
+    width = sql.column_count(Assignment)
+    lease = sql.from_row(Assignment, row[:width])
+    lease.prompt = sql.from_row(Prompt, row[width:])
+    return lease
 
 
-def _pick(*, project: Project, annotator: User) -> Prompt | None:
+def _pick(*, cursor: Any, project: Project, annotator: User) -> Prompt | None:
     prompt = None
-    if _gold_is_due(project=project, annotator=annotator):
-        prompt = _lock_next_prompt(project=project, annotator=annotator, gold=True)
-    return prompt or _lock_next_prompt(project=project, annotator=annotator, gold=False)
+    if _gold_is_due(cursor=cursor, project=project, annotator=annotator):
+        prompt = _lock_next_prompt(cursor=cursor, project=project, annotator=annotator, gold=True)
+    return prompt or _lock_next_prompt(
+        cursor=cursor, project=project, annotator=annotator, gold=False
+    )
+
+
+# --- statements ---------------------------------------------------------------------
+# Written by hand (see config/sql.py for why); table and column names come from the models.
+
+
+def _lock() -> str:
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+def _skip_locked() -> str:
+    # SQLite has no row locks: its write transactions are serialised (BEGIN IMMEDIATE).
+    return " FOR UPDATE OF p SKIP LOCKED" if connection.features.has_select_for_update else ""
+
+
+@functools.cache
+def _sql(name: str) -> str:
+    assignment, prompt = Assignment._meta.db_table, Prompt._meta.db_table
+    ranking, completion = Ranking._meta.db_table, Completion._meta.db_table
+    # A regular item still open to this annotator: not ranked, skipped or held by them.
+    open_to_me = (
+        f"NOT EXISTS (SELECT 1 FROM {ranking} r WHERE r.prompt_id = p.id AND r.annotator_id = %s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {assignment} a WHERE a.prompt_id = p.id "
+        "AND a.annotator_id = %s AND a.status = 'active')"
+    )
+    candidates = (
+        f"SELECT {sql.columns(Prompt, 'p')} FROM {prompt} p "
+        f"WHERE p.project_id = %s AND p.is_gold = %s AND {open_to_me}"
+    )
+    return {
+        "lock_member": f"SELECT 1 FROM {Membership._meta.db_table} "
+        "WHERE project_id = %s AND user_id = %s",
+        "live_lease": f"SELECT {sql.columns(Assignment, 'a')}, {sql.columns(Prompt, 'p')} "
+        f"FROM {assignment} a JOIN {prompt} p ON p.id = a.prompt_id "
+        "WHERE a.project_id = %s AND a.annotator_id = %s AND a.status = 'active' "
+        "AND a.expires_at > %s AND a.prompt_id <> %s ORDER BY a.created_at LIMIT 1",
+        "served": f"SELECT count(*) FROM {ranking} WHERE project_id = %s AND annotator_id = %s",
+        "next_gold": f"{candidates} ORDER BY p.id LIMIT 1",
+        "next_regular": f"{candidates} AND p.claim_count < %s "
+        "ORDER BY p.claim_count DESC, p.priority DESC, p.id LIMIT 1",
+        "completion_ids": f"SELECT id FROM {completion} WHERE prompt_id = %s",
+        "claim": f"UPDATE {prompt} SET claim_count = claim_count + 1 WHERE id = %s",
+    }[name]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F
 
 from annotation.models import Assignment, Completion, Project, Prompt, Ranking
+from config import sql
 from config.errors import Conflict
 
 
@@ -85,15 +87,18 @@ def _earlier(
 ) -> tuple[Ranking | None, Ranking | None]:
     """In one query: the ranking this request already stored (a retry), and the
     annotator's earlier ranking of the prompt."""
-    match = Q(prompt=prompt)
-    if client_request_id is not None:
-        match |= Q(client_request_id=client_request_id)
     replay = existing = None
-    for ranking in Ranking.objects.filter(match, annotator=annotator):
-        if client_request_id is not None and ranking.client_request_id == client_request_id:
-            replay = ranking
-        if ranking.prompt_id == prompt.pk:
-            existing = ranking
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql("earlier"),
+            [annotator.pk, prompt.pk, sql.param(Ranking, "client_request_id", client_request_id)],
+        )
+        for row in cursor.fetchall():
+            ranking = sql.from_row(Ranking, row)
+            if client_request_id is not None and ranking.client_request_id == client_request_id:
+                replay = ranking
+            if ranking.prompt_id == prompt.pk:
+                existing = ranking
     return replay, existing
 
 
@@ -103,29 +108,34 @@ def _take_slot(*, project: Project, prompt: Prompt, annotator: User) -> Assignme
     A live lease already holds a slot. An expired one gave its slot back, so the
     submission needs a free slot again, or it is refused (LeaseLost).
     """
-    lease = (
-        Assignment.objects.select_for_update()
-        .filter(prompt=prompt, annotator=annotator)
-        .exclude(status=Assignment.Status.DONE)
-        .order_by("-created_at")
-        .first()
-    )
-    if lease is None:
-        raise NotAssigned()
-    if lease.status == Assignment.Status.EXPIRED and not prompt.is_gold:
-        if prompt.claim_count >= project.raters_per_item:
-            raise LeaseLost()
-        Prompt.objects.filter(pk=prompt.pk).update(claim_count=F("claim_count") + 1)
+    with connection.cursor() as cursor:
+        # The usual case in one statement: a live lease closes. (The prompt row is locked,
+        # so nothing else changes this annotator's leases on it meanwhile.)
+        cursor.execute(_sql("close_live_lease"), [prompt.pk, annotator.pk])
+        row = cursor.fetchone()
+        if row is not None:
+            return sql.from_row(Assignment, row)
+        cursor.execute(_sql("lease") + _lock(), [prompt.pk, annotator.pk])
+        row = cursor.fetchone()
+        if row is None:
+            raise NotAssigned()
+        lease = sql.from_row(Assignment, row)
+        if lease.status == Assignment.Status.EXPIRED and not prompt.is_gold:
+            if prompt.claim_count >= project.raters_per_item:
+                raise LeaseLost()
+            cursor.execute(_sql("claim"), [prompt.pk])
+        cursor.execute(_sql("close_lease"), [lease.pk])
     lease.status = Assignment.Status.DONE
-    lease.save(update_fields=["status"])
     return lease
 
 
 def _locked_prompt(prompt_id: int, project: Project) -> Prompt:
-    prompt = Prompt.objects.select_for_update().filter(pk=prompt_id, project=project).first()
-    if prompt is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("prompt") + _lock(), [prompt_id, project.pk])
+        row = cursor.fetchone()
+    if row is None:
         raise ValidationError({"prompt_id": f"No item {prompt_id} in this project."})
-    return prompt
+    return sql.from_row(Prompt, row)
 
 
 @transaction.atomic
@@ -163,7 +173,7 @@ def ranking_submit(
     # The lease lists the item's completions; a refused ranking rolls the lease back
     # with the transaction.
     clean_tiers = _valid_ranking(project, tiers, display_order, set(lease.display_order))
-    ranking = Ranking.objects.create(
+    ranking = Ranking(
         project=project,
         prompt=prompt,
         annotator=annotator,
@@ -174,7 +184,9 @@ def ranking_submit(
         is_gold=prompt.is_gold,
         client_request_id=client_request_id,
     )
-    Prompt.objects.filter(pk=prompt.pk).update(ranking_count=F("ranking_count") + 1)
+    with connection.cursor() as cursor:
+        sql.insert(cursor, ranking)
+        cursor.execute(_sql("count_ranking"), [prompt.pk])
     return Outcome(ranking, created=True)
 
 
@@ -254,3 +266,37 @@ def flag_review(*, ranking: Ranking, status: Ranking.Review) -> Ranking:
     ranking.review_status = status
     ranking.save(update_fields=["review_status", "updated_at"])
     return ranking
+
+
+# --- statements ---------------------------------------------------------------------
+# Written by hand (see config/sql.py for why); table and column names come from the models.
+
+
+def _lock() -> str:
+    # SQLite has no row locks: its write transactions are serialised (BEGIN IMMEDIATE).
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+@functools.cache
+def _sql(name: str) -> str:
+    assignment, prompt, ranking = (
+        Assignment._meta.db_table,
+        Prompt._meta.db_table,
+        Ranking._meta.db_table,
+    )
+    return {
+        "prompt": f"SELECT {sql.columns(Prompt, 'p')} FROM {prompt} p "
+        "WHERE p.id = %s AND p.project_id = %s",
+        "earlier": f"SELECT {sql.columns(Ranking, 'r')} FROM {ranking} r "
+        "WHERE r.annotator_id = %s AND (r.prompt_id = %s OR r.client_request_id = %s)",
+        "lease": f"SELECT {sql.columns(Assignment, 'a')} FROM {assignment} a "
+        "WHERE a.prompt_id = %s AND a.annotator_id = %s AND a.status <> 'done' "
+        "ORDER BY a.created_at DESC LIMIT 1",
+        "close_lease": f"UPDATE {assignment} SET status = 'done' WHERE id = %s",
+        "close_live_lease": f"UPDATE {assignment} SET status = 'done' WHERE id = "
+        f"(SELECT id FROM {assignment} WHERE prompt_id = %s AND annotator_id = %s "
+        "AND status <> 'done' ORDER BY created_at DESC LIMIT 1) AND status = 'active' "
+        f"RETURNING {sql.columns(Assignment)}",
+        "claim": f"UPDATE {prompt} SET claim_count = claim_count + 1 WHERE id = %s",
+        "count_ranking": f"UPDATE {prompt} SET ranking_count = ranking_count + 1 WHERE id = %s",
+    }[name]

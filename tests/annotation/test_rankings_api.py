@@ -370,3 +370,25 @@ def test_progress_counts_my_work_and_what_is_left(project, leased):
         "ranked": 1, "ranked_today": 1, "skipped": 0, "flagged": 0,
         "remaining_for_me": 1, "items_total": 2, "items_complete": 0,
     }  # fmt: skip
+
+
+def test_the_hot_path_answers_match_their_documented_serializers(project, leased):
+    from annotation.api.annotate import AssignmentOutput, RankingOutput
+
+    client, body = leased
+    lease = Assignment.objects.select_related("prompt").get()
+    documented = AssignmentOutput(
+        {
+            "id": lease.pk,
+            "expires_at": lease.expires_at,
+            "prompt": lease.prompt,
+            "completions": [lease.prompt.completions.get(pk=i) for i in lease.display_order],
+        }
+    ).data
+    assert body == documented
+    ids = [c["id"] for c in body["completions"]]
+    response = submit(
+        client, project, prompt_id=body["prompt"]["id"], tiers=[[i] for i in ids],
+        client_request_id=str(uuid.uuid4()),
+    )  # fmt: skip
+    assert response.json() == RankingOutput(Ranking.objects.get()).data
