@@ -8,6 +8,7 @@ from django.http import Http404
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from annotation.authentication import cached_access
 from annotation.models import ROLE_RANK, Project, Role
 from annotation.selectors import project_access
 
@@ -26,7 +27,9 @@ class ProjectRolePermission(BasePermission):
         project_id = view.kwargs.get("project_id")
         if project_id is None or not request.user.is_authenticated:
             return bool(request.user.is_authenticated)
-        access = project_access(user=request.user, project_id=int(project_id))
+        looked, access = cached_access(request, int(project_id))
+        if not looked:
+            access = project_access(user=request.user, project_id=int(project_id))
         if access is None:
             raise Http404
         view.project, view.role = access

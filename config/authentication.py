@@ -7,6 +7,8 @@ builds an ORM query for it each time. Same semantics: unknown key or inactive us
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection
@@ -21,13 +23,17 @@ class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[User, Token]:
         with connection.cursor() as cursor:
             cursor.execute(_user_by_token(), [key])
-            row = cursor.fetchone()
-        if row is None:
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
-        user = sql.from_row(User, row)
-        if not user.is_active:
-            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        return user, Token(key=key, user=user)
+            return signed_in(cursor.fetchone(), key)
+
+
+def signed_in(row: Sequence[Any] | None, key: str) -> tuple[User, Token]:
+    """The user of a row that starts with ``sql.columns(User)``; None: unknown token."""
+    if row is None:
+        raise exceptions.AuthenticationFailed(_("Invalid token."))
+    user = sql.from_row(User, row[: sql.column_count(User)])
+    if not user.is_active:
+        raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+    return user, Token(key=key, user=user)
 
 
 @functools.cache

@@ -32,3 +32,32 @@ def test_the_token_of_an_inactive_user_is_refused():
     response = _projects_with(token.key)
     assert response.status_code == 403
     assert response.json()["error"]["message"] == "User inactive or deleted."
+
+
+def test_a_token_on_a_project_url_is_checked_with_the_membership_in_one_statement(project):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from annotation.models import Membership, Role
+
+    user = UserFactory()
+    Membership.objects.create(project=project, user=user, role=Role.ANNOTATOR)
+    token = Token.objects.create(user=user)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/api/v1/projects/{project.id}/progress/")
+    assert response.status_code == 200
+    assert sum("authtoken_token" in q["sql"] for q in captured.captured_queries) == 1
+    assert not any(q["sql"].startswith("SELECT m.role") for q in captured.captured_queries)
+
+
+def test_a_token_of_a_non_member_gets_404_on_a_project_url(project):
+    token = Token.objects.create(user=UserFactory())
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get(f"/api/v1/projects/{project.id}/progress/").status_code == 404
+
+
+def test_a_superuser_token_is_an_admin_of_every_project(project):
+    token = Token.objects.create(user=UserFactory(is_superuser=True))
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get(f"/api/v1/projects/{project.id}/members/").status_code == 200
