@@ -1,0 +1,83 @@
+"""Merge benchmarks/training/out/*.json into out/results.json and print the README table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def _load() -> dict[str, dict[str, Any]]:
+    runs = {}
+    for path in sorted(OUT.glob("[abc]_*.json")):
+        runs[path.stem] = json.loads(path.read_text())
+    return runs
+
+
+def _load_avg(run: dict[str, Any]) -> str:
+    start, end = run["env_start"]["load_average"][0], run["env_end"]["load_average"][0]
+    return f"{start:.1f} / {end:.1f}"
+
+
+def _accuracy(run: dict[str, Any]) -> str:
+    if "eval_engine_truncation" not in run:
+        return "-"
+    engine = run["eval_engine_truncation"]["accuracy"]
+    right = run["eval_right_truncation_accuracy"]
+    return f"{engine:.3f} / {right:.3f}"
+
+
+def _per_cpu(run: dict[str, Any]) -> str:
+    return f"{run['pairs_per_cpu_s']:.2f}" if "pairs_per_cpu_s" in run else "-"
+
+
+def _row(name: str, run: dict[str, Any]) -> str:
+    return (
+        f"| {name} | {run['pairs_given']} | {run['pairs_trained']} | {run['pairs_dropped']} "
+        f"| {run['seconds_per_epoch']:.1f} | {run['pairs_per_s']:.2f} | {_per_cpu(run)} "
+        f"| {_accuracy(run)} "
+        f"| {_load_avg(run)} |"
+    )
+
+
+def table(runs: dict[str, dict[str, Any]]) -> str:
+    lines = [
+        "| run | pairs given | pairs trained | dropped | s / epoch | pairs / s "
+        "| pairs / CPU s | held-out acc. (engine trunc. / right trunc.) | load avg start / end |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for part in ("a", "b"):
+        for side in ("trl", "rankwise"):
+            run = runs.get(f"{part}_{side}")
+            if run:
+                lines.append(_row(f"({part}) {side}", run))
+        trl, ours = runs.get(f"{part}_trl"), runs.get(f"{part}_rankwise")
+        if trl and ours:
+            ratio = ours["pairs_per_s"] / trl["pairs_per_s"]
+            cpu = "-"
+            if "pairs_per_cpu_s" in trl and "pairs_per_cpu_s" in ours:
+                cpu = f"**{ours['pairs_per_cpu_s'] / trl['pairs_per_cpu_s']:.2f}x**"
+            lines.append(f"| ({part}) rankwise / trl | | | | | **{ratio:.2f}x** | {cpu} | | |")
+    c = runs.get("c_rankwise")
+    if c:
+        lines.append("")
+        lines.append(
+            f"(c) head-only: {c['pairs']} pairs ({c['records']} records); first run with "
+            f"feature caching {c['first_run_seconds_with_feature_caching']:.1f} s; retrain "
+            f"with cached features {c['retrain_seconds_cached']:.1f} s end to end "
+            f"({c['retrain_head_train_seconds']:.1f} s in the head's training loop); "
+            f"load average {_load_avg(c)}."
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    runs = _load()
+    (OUT / "results.json").write_text(json.dumps(runs, indent=2))
+    print(table(runs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+import sys
+
+from training.engine.cli import main
+
+sys.exit(main())
