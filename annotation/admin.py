@@ -12,7 +12,7 @@ from annotation.models import (
     Prompt,
     PromptConsensus,
     Ranking,
-    RankingPair,
+    RankingExpansion,
 )
 
 
@@ -77,11 +77,10 @@ class RankingAdmin(admin.ModelAdmin):
     raw_id_fields = ["prompt", "annotator", "project"]
 
 
-@admin.register(RankingPair)
-class RankingPairAdmin(admin.ModelAdmin):
-    list_display = ["ranking", "prompt", "chosen", "rejected"]
-    list_filter = ["project"]
-    raw_id_fields = ["ranking", "prompt", "chosen", "rejected", "project"]
+@admin.register(RankingExpansion)
+class RankingExpansionAdmin(admin.ModelAdmin):
+    list_display = ["ranking", "revision"]
+    raw_id_fields = ["ranking"]
 
 
 @admin.register(DatasetVersion)

@@ -217,8 +217,6 @@ class Ranking(models.Model):
     is_gold = models.BooleanField(default=False)
     client_request_id = models.UUIDField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
-    # The revision whose pairs are in RankingPair; behind ``revision`` until expanded.
-    expanded_revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -257,22 +255,66 @@ class Ranking(models.Model):
         return f"{self.kind} {self.prompt_id} by {self.annotator_id or self.import_source}"
 
 
+class RankingExpansion(models.Model):
+    """The revision of a ranking whose pairs are in RankingPair (services.pairs).
+
+    A narrow table of its own rather than a column of Ranking: marking 300,000 new rankings
+    expanded is then 300,000 two-column inserts, not a rewrite of every wide ranking row and
+    of each of its indexes. Like RankingPair it is derived data with no database foreign key;
+    it goes with its ranking through Django's CASCADE.
+    """
+
+    ranking = models.OneToOneField(
+        Ranking,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="expansion",
+    )
+    revision = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"ranking {self.ranking_id} expanded at revision {self.revision}"
+
+
 class RankingPair(models.Model):
-    """One ordered preference taken from one ranking: C(K,2) per ranking, less ties."""
+    """One ordered preference taken from one ranking: C(K,2) per ranking, less ties.
 
-    ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="pairs")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
-    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="+")
-    chosen = models.ForeignKey(Completion, on_delete=models.CASCADE, related_name="+")
-    rejected = models.ForeignKey(Completion, on_delete=models.CASCADE, related_name="+")
+    Derived data: written only by services.pairs.pairs_expand, from rankings it has locked
+    against deletion, and rebuilt from them at will. Its one index is its primary key,
+    (ranking, chosen, rejected), which is also how it is read; it has no database foreign
+    keys. At 1.7 M rows per 100,000 prompts, each key check or extra index added seconds
+    to an expansion. The rows go with their ranking through Django's CASCADE; a prompt or
+    completion is deleted only with its rankings (imports refuse to replace the completions
+    of a ranked prompt).
+    """
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["ranking", "chosen", "rejected"], name="ranking_pair_unique"
-            )
-        ]
-        indexes = [models.Index(fields=["project", "prompt"], name="ranking_pair_by_prompt")]
+    pk = models.CompositePrimaryKey("ranking_id", "chosen_id", "rejected_id")
+    ranking = models.ForeignKey(
+        Ranking,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # the primary key leads with it
+        related_name="pairs",
+    )
+    # Copied from the ranking and its tiers; they go with the ranking, not on their own.
+    prompt = models.ForeignKey(
+        Prompt, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    chosen = models.ForeignKey(
+        Completion,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    rejected = models.ForeignKey(
+        Completion,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
     def __str__(self) -> str:
         return f"{self.chosen_id} > {self.rejected_id} ({self.ranking_id})"
@@ -314,23 +356,58 @@ class DatasetVersion(models.Model):
 
 
 class DatasetPair(models.Model):
-    """One preference pair frozen into a dataset version."""
+    """One preference pair frozen into a dataset version.
+
+    Written only by services.datasets in one INSERT … SELECT per version (600,000 rows for
+    100,000 prompts by consensus, 1.7 M per rater), so it carries no database foreign keys
+    and a single index besides the primary key: the key checks took longer than the whole
+    rest of a version's build. What they guarded is held by the version's lineage instead:
+    its rankings are protected (DatasetRanking), a prompt goes only with its rankings, and
+    an import never replaces the completions of a ranked prompt. The rows go with their
+    version through Django's CASCADE.
+    """
 
     class Split(models.TextChoices):
         TRAIN = "train", "Train"
         VALIDATION = "validation", "Validation"
         TEST = "test", "Test"
 
-    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="pairs")
-    prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="+")
-    chosen = models.ForeignKey(Completion, on_delete=models.PROTECT, related_name="+")
-    rejected = models.ForeignKey(Completion, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(
+        DatasetVersion,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # dataset_pair_by_split leads with it
+        related_name="pairs",
+    )
+    prompt = models.ForeignKey(
+        Prompt, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    chosen = models.ForeignKey(
+        Completion,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    rejected = models.ForeignKey(
+        Completion,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
     weight = models.FloatField(default=1.0)
     margin = models.FloatField(null=True, blank=True)
     split = models.CharField(max_length=10, choices=Split.choices)
-    # The ranking a per-rater pair came from (null for consensus pairs).
+    # The ranking a per-rater pair came from (null for consensus pairs); it is in the lineage.
     ranking = models.ForeignKey(
-        Ranking, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Ranking,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
 
     class Meta:
@@ -343,10 +420,23 @@ class DatasetPair(models.Model):
 
 
 class DatasetRanking(models.Model):
-    """Lineage: exactly which ranking, at which revision, went into a version."""
+    """Lineage: exactly which ranking, at which revision, went into a version.
 
-    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="lineage")
-    ranking = models.ForeignKey(Ranking, on_delete=models.PROTECT, related_name="+")
+    It protects those rankings (and so their prompts) from deletion through Django's
+    PROTECT, by its ranking index; like DatasetPair it is written in bulk by one statement
+    per version and has no database foreign keys, whose checks cost seconds per version.
+    """
+
+    version = models.ForeignKey(
+        DatasetVersion,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # dataset_ranking_unique leads with it
+        related_name="lineage",
+    )
+    ranking = models.ForeignKey(
+        Ranking, on_delete=models.PROTECT, db_constraint=False, related_name="+"
+    )
     revision = models.PositiveIntegerField()
 
     class Meta:
@@ -392,13 +482,27 @@ class ExportJob(models.Model):
 
 
 class PromptConsensus(models.Model):
-    """The merged ranking of a prompt's raters, recomputed when its rankings change."""
+    """The merged ranking of a prompt's raters, recomputed when its rankings change.
 
-    prompt = models.OneToOneField(Prompt, on_delete=models.CASCADE, related_name="consensus")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    Derived data, upserted in bulk by services.consensus_store (100,000 rows for 100,000
+    prompts): no database foreign keys, whose checks took a second of such a run. The rows
+    go with their prompt and project through Django's CASCADE.
+    """
+
+    prompt = models.OneToOneField(
+        Prompt, on_delete=models.CASCADE, db_constraint=False, related_name="consensus"
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
     method = models.CharField(max_length=20)
     tiers = models.JSONField(help_text="Completion ids, best tier first.")
     strengths = models.JSONField(help_text="{completion id: log-strength}.")
+    pairs = models.JSONField(
+        default=list,
+        help_text="[chosen, rejected, raters agreeing, raters disagreeing, raters tying] for "
+        "every pair the tiers order.",
+    )
     raters = models.PositiveSmallIntegerField()
     kendall_w = models.FloatField(null=True, blank=True)
     # The rankings (id:revision) it was computed from, to know when it is stale.

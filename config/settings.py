@@ -237,12 +237,17 @@ PIPELINE_EVERY_SECONDS = float(env.integer("RANKWISE_PAIRS_EVERY_SECONDS", 300, 
 CELERY_BEAT_SCHEDULE = {
     "expire-leases": {"task": "annotation.tasks.leases_expire", "schedule": 60.0},
     "update-consensus": {
-        "task": "annotation.dataset_tasks.consensus_update_all",
+        "task": "annotation.tasks.consensus_update_all",
         "schedule": PIPELINE_EVERY_SECONDS,
     },
     "expand-pairs": {
         "task": "annotation.tasks.pairs_expand_all",
         "schedule": PIPELINE_EVERY_SECONDS,
+    },
+    # Versions whose build died with its worker (or whose task was lost) turn failed.
+    "fail-stale-dataset-builds": {
+        "task": "annotation.tasks.dataset_versions_fail_stale",
+        "schedule": 600.0,
     },
     "clear-expired-sessions": {
         "task": "annotation.tasks.sessions_clear_expired",

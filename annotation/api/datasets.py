@@ -16,7 +16,7 @@ from annotation.models import DatasetVersion
 from annotation.permissions import IsProjectResearcher, ProjectScoped
 from annotation.services.agreement_report import annotator_report, project_agreement
 from annotation.services.consensus_store import consensus_update
-from annotation.services.datasets import DEFAULT_SPLIT, Rule, dataset_version_create
+from annotation.services.datasets import DEFAULT_SPLIT, Rule, dataset_version_queue
 
 
 @extend_schema_serializer(component_name="DatasetSplit")
@@ -75,15 +75,17 @@ class DatasetVersionListView(ProjectScoped, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[DatasetVersion]:
         return DatasetVersion.objects.filter(project=self.project).order_by("-number")
 
-    @extend_schema(request=VersionInput, responses={201: VersionOutput})
+    @extend_schema(request=VersionInput, responses={202: VersionOutput})
     def post(self, request: Request, project_id: int) -> Response:
+        """Queue a new version: it comes back building, and a worker builds it (follow it on
+        its detail URL until ready or failed). The same request again while that version is
+        still building answers the same version."""
         data = VersionInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields: dict[str, Any] = dict(data.validated_data)
         name, seed = fields.pop("name"), fields.pop("seed")
         split = fields.pop("split", None) or DEFAULT_SPLIT
-        # Built synchronously for now; large projects will want dataset_version_build.
-        version = dataset_version_create(
+        started = dataset_version_queue(
             project=self.project,
             rule=Rule(**fields),
             name=name,
@@ -91,7 +93,7 @@ class DatasetVersionListView(ProjectScoped, generics.ListAPIView):
             split=dict(split),
             created_by=request.user,  # type: ignore[arg-type]
         )
-        return Response(VersionOutput(version).data, status=status.HTTP_201_CREATED)
+        return Response(VersionOutput(started.version).data, status=status.HTTP_202_ACCEPTED)
 
 
 class DatasetVersionDetailView(ProjectScoped, APIView):

@@ -193,7 +193,7 @@ def _length_bias(project_id: int) -> dict[int, float]:
                    count(*) FILTER (WHERE length(w.text) <> length(l.text))
             FROM {rp} rp JOIN {r} r ON r.id = rp.ranking_id
             JOIN {c} w ON w.id = rp.chosen_id JOIN {c} l ON l.id = rp.rejected_id
-            WHERE rp.project_id = %s AND r.annotator_id IS NOT NULL
+            WHERE r.project_id = %s AND r.annotator_id IS NOT NULL
             GROUP BY r.annotator_id
             """,
             [project_id],

@@ -2,25 +2,31 @@
 
 A prompt's consensus is recomputed when the set of its annotator rankings (kind 'ranked',
 not gold) changes: its fingerprint is the sha256 of the sorted "ranking_id:revision" list,
-computed in SQL. Stale prompts are loaded in one streamed query, encoded as (P, R, K) arrays
-and run through the batched numpy consensus in chunks.
+computed in SQL. PostgreSQL also encodes the stale prompts' rankings, as flat arrays of
+completion ids and tier numbers per prompt, so no ranking's JSON is parsed in Python; the
+arrays are reshaped into (P, R, K) at once and run through the batched numpy consensus in
+chunks. Each stored consensus keeps its pairs with how the raters voted on them, which a
+consensus dataset version turns into its weights.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from itertools import chain
 from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
 
 from annotation.models import Project, PromptConsensus, Ranking
-from annotation.services.agreement import consensus_agreement_batch, tier_index
+from annotation.services.agreement import consensus_agreement_batch
 from annotation.services.consensus import Method, consensus_batch, rater_weights
+from annotation.services.pairs import dataset_job
 
 CHUNK_PROMPTS = 20_000
+# Compact, and without the circular-reference check: it runs once per prompt stored.
+_json = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
 FETCH_ROWS = 10_000
 ANALYZE_AFTER = 10_000
 
@@ -34,12 +40,17 @@ FINGERPRINT = (
 )
 
 
-@dataclass
-class _Prompt:
-    prompt_id: int
-    fingerprint: str
-    raters: list[int]
-    tiers: list[list[list[int]]]
+@dataclass(frozen=True)
+class _Stale:
+    """The stale prompts, encoded: ``ids`` (P, K) completion ids in ascending order, -1
+    padded; ``ranks`` (P, R, K) tier numbers, -1 padded; ``raters`` (P, R) annotator ids,
+    0 padded; and the fingerprint of each prompt's rankings."""
+
+    prompt_ids: list[int]
+    fingerprints: list[str]
+    ids: np.ndarray
+    ranks: np.ndarray
+    raters: np.ndarray
 
 
 def consensus_update(
@@ -50,84 +61,143 @@ def consensus_update(
 
     Rater weights come from each annotator's agreement with the leave-one-out consensus,
     pooled over the prompts being updated (a full recompute pools over the whole project).
+    PostgreSQL only: on the embedded SQLite database it updates nothing.
     """
+    if connection.vendor != "postgresql":
+        return 0
     project = Project.objects.get(pk=project_id)
     least = project.raters_per_item if min_raters is None else min_raters
     with transaction.atomic():
-        prompts = [p for p in _stale_prompts(project_id, method, least) if _encodable(p)]
-        if not prompts:
+        dataset_job(project_id=project_id)
+        stale = _stale_prompts(project_id, method, least)
+        if not stale.prompt_ids:
             return 0
-        ids, ranks, raters = _encode(prompts)
-        weights = _weights(ranks, raters)
-        for start in range(0, len(prompts), CHUNK_PROMPTS):
+        weights = _weights(stale.ranks, stale.raters)
+        for start in range(0, len(stale.prompt_ids), CHUNK_PROMPTS):
             window = slice(start, start + CHUNK_PROMPTS)
-            _store(project_id, method, prompts[window], ids[window], ranks[window], weights[window])
-        if len(prompts) >= ANALYZE_AFTER:
-            # Dataset versions join these rows right after: planned on the stale statistics
-            # of a table that just grew by this much, their pair query runs several times slower.
+            _store(project_id, method, stale, window, weights[window])
+        if len(stale.prompt_ids) >= ANALYZE_AFTER:
+            # Dataset versions read these rows right after: planned on the stale statistics
+            # of a table that just grew by this much, their queries run several times slower.
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {PromptConsensus._meta.db_table}")
-    return len(prompts)
+    return len(stale.prompt_ids)
 
 
-def _stale_prompts(project_id: int, method: str, least: int) -> Iterator[_Prompt]:
-    """The stale prompts' rankings in one query, streamed through a server-side cursor."""
-    r, pc = Ranking._meta.db_table, PromptConsensus._meta.db_table
-    sql = f"""
-        WITH current AS (
+_R, _PC = Ranking._meta.db_table, PromptConsensus._meta.db_table
+# Each stale prompt, how many rankings it has, and every (ranking, completion) of those as
+# four aligned arrays: ranking id, annotator, completion id, tier number. They come in no
+# order (ordered aggregates cost a sort per prompt); numpy sorts them all at once. A
+# ranking whose tiers hold no completion adds no element, so its prompt comes out short.
+_STALE = f"""
+    WITH stale AS MATERIALIZED (
+        SELECT c.prompt_id, c.fingerprint, c.raters FROM (
             SELECT r.prompt_id, {FINGERPRINT} AS fingerprint, count(*) AS raters
-            FROM {r} r WHERE r.project_id = %s AND {RATER_RANKINGS}
+            FROM {_R} r WHERE r.project_id = %s AND {RATER_RANKINGS}
             GROUP BY r.prompt_id
-        ), stale AS (
-            SELECT c.prompt_id, c.fingerprint FROM current c
-            LEFT JOIN {pc} pc ON pc.prompt_id = c.prompt_id
-            WHERE c.raters >= %s AND (pc.id IS NULL OR pc.fingerprint <> c.fingerprint
-                                      OR pc.method <> %s)
-        )
-        SELECT s.prompt_id, s.fingerprint, r.annotator_id, r.tiers
-        FROM stale s JOIN {r} r ON r.prompt_id = s.prompt_id
+        ) c
+        LEFT JOIN {_PC} pc ON pc.prompt_id = c.prompt_id
+        WHERE c.raters >= %s AND (pc.id IS NULL OR pc.fingerprint <> c.fingerprint
+                                  OR pc.method <> %s)
+    )
+    SELECT s.prompt_id, s.fingerprint, s.raters, e.rankings, e.annotators, e.ids, e.tiers
+    FROM stale s JOIN (
+        SELECT r.prompt_id, array_agg(r.id) AS rankings, array_agg(r.annotator_id) AS annotators,
+               array_agg(c.cid::bigint) AS ids, array_agg(t.n::int - 1) AS tiers
+        FROM stale s JOIN {_R} r ON r.prompt_id = s.prompt_id
+        CROSS JOIN LATERAL jsonb_array_elements(r.tiers) WITH ORDINALITY AS t(tier, n)
+        CROSS JOIN LATERAL jsonb_array_elements_text(t.tier) AS c(cid)
         WHERE {RATER_RANKINGS}
-        ORDER BY s.prompt_id, r.id
-    """
-    current: _Prompt | None = None
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [project_id, least, method])
+        GROUP BY r.prompt_id
+    ) e ON e.prompt_id = s.prompt_id
+"""
+
+
+@dataclass
+class _Elements:
+    """Every (ranking, completion) of the stale prompts, flat: the prompt's index, then the
+    ranking, annotator, completion id and tier number."""
+
+    prompt: np.ndarray
+    ranking: np.ndarray
+    annotator: np.ndarray
+    completion: np.ndarray
+    tier: np.ndarray
+
+
+def _stale_prompts(project_id: int, method: str, least: int) -> _Stale:
+    """The stale prompts' rankings in one query, streamed through a server-side cursor."""
+    prompt_ids: list[int] = []
+    fingerprints: list[str] = []
+    expected: list[int] = []
+    sizes: list[int] = []
+    columns: list[list[np.ndarray]] = [[], [], [], []]
+    connection.ensure_connection()
+    # psycopg's binary format: the arrays arrive as machine integers, not text to parse.
+    with connection.connection.cursor("consensus_stale", binary=True) as cursor:
+        cursor.execute(_STALE, [project_id, least, method])
         while rows := cursor.fetchmany(FETCH_ROWS):
-            for prompt_id, fingerprint, annotator_id, tiers in rows:
-                if current is None or current.prompt_id != prompt_id:
-                    if current is not None:
-                        yield current
-                    current = _Prompt(prompt_id, fingerprint, [], [])
-                current.raters.append(annotator_id)
-                # Django leaves jsonb undecoded on raw cursors.
-                current.tiers.append(json.loads(tiers) if isinstance(tiers, str) else tiers)
-    if current is not None:
-        yield current
+            for prompt_id, fingerprint, raters, rankings, *_ in rows:
+                prompt_ids.append(prompt_id)
+                fingerprints.append(fingerprint)
+                expected.append(raters)
+                sizes.append(len(rankings))
+            # One pass in C per chunk and column, not a Python loop over every element.
+            for n, flat in enumerate(columns):
+                flat.append(np.fromiter(chain.from_iterable(r[3 + n] for r in rows), np.int64))
+    if not prompt_ids:
+        none = np.zeros((0, 0), dtype=np.int64)
+        return _Stale([], [], ids=none, ranks=none[..., None], raters=none)
+    elements = _Elements(
+        np.repeat(np.arange(len(sizes)), sizes), *(np.concatenate(c) for c in columns)
+    )
+    return _encode(prompt_ids, fingerprints, np.array(expected), elements)
 
 
-def _encodable(prompt: _Prompt) -> bool:
-    # Every ranking is validated against the prompt's completions when submitted; a prompt
-    # whose completions changed under its rankings is left without consensus, not guessed at.
-    first = set(tier_index(tiers=prompt.tiers[0]))
-    return all(set(tier_index(tiers=t)) == first for t in prompt.tiers[1:])
+def _grids(prompts: int, raters: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.full((prompts, raters, width), -1, dtype=np.int64),
+        np.full((prompts, raters, width), -1, dtype=np.int64),
+        np.zeros((prompts, raters), dtype=np.int64),
+    )
 
 
-def _encode(prompts: Sequence[_Prompt]) -> tuple[list[list[int]], np.ndarray, np.ndarray]:
-    """Completion ids per prompt; ranks (P, R, K) padded with -1; annotator ids (P, R), 0 pad."""
-    width = max(len(tier_index(tiers=p.tiers[0])) for p in prompts)
-    depth = max(len(p.raters) for p in prompts)
-    ranks = np.full((len(prompts), depth, width), -1, dtype=np.int64)
-    raters = np.zeros((len(prompts), depth), dtype=np.int64)
-    ids = []
-    for n, prompt in enumerate(prompts):
-        order = sorted(tier_index(tiers=prompt.tiers[0]))
-        slot = {cid: k for k, cid in enumerate(order)}
-        for r, tiers in enumerate(prompt.tiers):
-            for number, tier in enumerate(tiers):
-                ranks[n, r, [slot[c] for c in tier]] = number
-        raters[n, : len(prompt.raters)] = prompt.raters
-        ids.append(order)
-    return ids, ranks, raters
+def _encode(
+    prompt_ids: list[int], fingerprints: list[str], expected: np.ndarray, e: _Elements
+) -> _Stale:
+    """The elements as (P, R, K) grids, rankings in id order and completions in id order,
+    keeping only the prompts whose every ranking orders the same completions: a prompt
+    whose completions changed under its rankings is left without consensus, not guessed at.
+    """
+    order = np.lexsort((e.completion, e.ranking, e.prompt))
+    e = _Elements(*(getattr(e, f.name)[order] for f in fields(e)))
+    count = len(e.prompt)
+    starts_ranking = np.r_[True, (e.ranking[1:] != e.ranking[:-1])]
+    ranking_no = np.cumsum(starts_ranking) - 1
+    ranking_start = np.flatnonzero(starts_ranking)
+    slot_k = np.arange(count) - ranking_start[ranking_no]
+    prompt_of_ranking = e.prompt[ranking_start]
+    found = np.bincount(prompt_of_ranking, minlength=len(prompt_ids))
+    first_ranking = np.cumsum(found) - found
+    slot_r = ranking_no - first_ranking[e.prompt]
+    width = np.bincount(ranking_no)
+    # Every ranking of a prompt must order as many completions as its first one, and the
+    # prompt must have all the rankings its fingerprint counted.
+    same_width = width == width[first_ranking[prompt_of_ranking]]
+    ok = (found == expected) & (np.bincount(prompt_of_ranking, ~same_width, len(found)) == 0)
+    ids, ranks, raters = _grids(len(prompt_ids), int(found.max()), int(width.max()))
+    ids[e.prompt, slot_r, slot_k] = e.completion
+    ranks[e.prompt, slot_r, slot_k] = e.tier
+    raters[e.prompt, slot_r] = e.annotator
+    ok &= ((ids == ids[:, :1, :]) | (ranks < 0)).all(axis=(1, 2))
+    keep = np.flatnonzero(ok)
+    return _Stale(
+        prompt_ids=[prompt_ids[n] for n in keep],
+        fingerprints=[fingerprints[n] for n in keep],
+        ids=ids[keep, 0, :],
+        ranks=ranks[keep],
+        raters=raters[keep],
+    )
 
 
 def _weights(ranks: np.ndarray, raters: np.ndarray) -> np.ndarray:
@@ -163,43 +233,62 @@ def kendall_w_batch(ranks: np.ndarray) -> np.ndarray:
 
 
 def _store(
-    project_id: int,
-    method: Method,
-    prompts: Sequence[_Prompt],
-    ids: Sequence[list[int]],
-    ranks: np.ndarray,
-    weights: np.ndarray,
+    project_id: int, method: Method, stale: _Stale, window: slice, weights: np.ndarray
 ) -> None:
+    ranks, ids = stale.ranks[window], stale.ids[window]
     found = consensus_batch(ranks=ranks, weights=weights, method=method)
-    w = kendall_w_batch(ranks)
-    rows = []
-    for n, prompt in enumerate(prompts):
-        order = ids[n]
-        tiers: dict[int, list[int]] = {}
-        for slot, cid in enumerate(order):
-            tiers.setdefault(int(found.tiers[n, slot]), []).append(cid)
-        strengths = {str(c): float(found.strengths[n, k]) for k, c in enumerate(order)}
-        rows.append(
-            (
-                prompt.prompt_id,
-                json.dumps([tiers[k] for k in sorted(tiers)]),
-                json.dumps(strengths),
-                len(prompt.raters),
-                None if np.isnan(w[n]) else float(w[n]),
-                prompt.fingerprint,
-            )
+    kendall_w = kendall_w_batch(ranks)
+    pairs = found.pairs
+    # found.pairs comes prompt by prompt: each prompt's pairs are one slice of it.
+    bounds = np.searchsorted(pairs.prompt, np.arange(len(ids) + 1)).tolist()
+    # Counts, not shares: integers encode to JSON several times faster than floats.
+    pair_rows = list(
+        map(
+            list,
+            zip(
+                ids[pairs.prompt, pairs.winner].tolist(),
+                ids[pairs.prompt, pairs.loser].tolist(),
+                pairs.agree.tolist(),
+                pairs.disagree.tolist(),
+                pairs.tie.tolist(),
+                strict=True,
+            ),
         )
+    )
+    rows = []
+    for n, (prompt_id, fingerprint, order, numbers, strengths, raters, w) in enumerate(
+        zip(
+            stale.prompt_ids[window],
+            stale.fingerprints[window],
+            ids.tolist(),
+            found.tiers.tolist(),
+            found.strengths.tolist(),
+            (ranks[..., 0] >= 0).sum(axis=-1).tolist(),
+            [None if np.isnan(w) else w for w in kendall_w.tolist()],
+            strict=True,
+        )
+    ):
+        tiers: dict[int, list[int]] = {}
+        for cid, number in zip(order, numbers, strict=True):
+            if cid >= 0:
+                tiers.setdefault(number, []).append(cid)
+        consensus = [
+            [tiers[k] for k in sorted(tiers)],
+            {str(c): v for c, v in zip(order, strengths, strict=True) if c >= 0},
+            pair_rows[bounds[n] : bounds[n + 1]],
+        ]
+        rows.append((prompt_id, _json(consensus), raters, w, fingerprint))
     _upsert(project_id, method, rows)
 
 
 def _upsert(project_id: int, method: str, rows: list[tuple[Any, ...]]) -> None:
     """COPY into a scratch table, then one INSERT … ON CONFLICT: bulk_create's per-row
-    parameters cost several times the whole consensus computation at 100,000 prompts."""
-    pc = PromptConsensus._meta.db_table
+    parameters cost several times the whole consensus computation at 100,000 prompts. Each
+    prompt's tiers, strengths and pairs travel as one JSON document: one encoding call each."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS consensus_load (prompt_id bigint, tiers jsonb, "
-            "strengths jsonb, raters int, kendall_w float8, fingerprint text) ON COMMIT DROP"
+            "CREATE TEMP TABLE IF NOT EXISTS consensus_load (prompt_id bigint, consensus jsonb, "
+            "raters int, kendall_w float8, fingerprint text) ON COMMIT DROP"
         )
         cursor.execute("TRUNCATE consensus_load")
         with cursor.cursor.copy("COPY consensus_load FROM STDIN") as copy:
@@ -207,15 +296,16 @@ def _upsert(project_id: int, method: str, rows: list[tuple[Any, ...]]) -> None:
                 copy.write_row(row)
         cursor.execute(
             f"""
-            INSERT INTO {pc} (prompt_id, project_id, method, tiers, strengths, raters,
-                              kendall_w, fingerprint, computed_at)
-            SELECT prompt_id, %s, %s, tiers, strengths, raters, kendall_w, fingerprint, now()
+            INSERT INTO {_PC} (prompt_id, project_id, method, tiers, strengths, pairs, raters,
+                               kendall_w, fingerprint, computed_at)
+            SELECT prompt_id, %s, %s, consensus -> 0, consensus -> 1, consensus -> 2, raters,
+                   kendall_w, fingerprint, now()
             FROM consensus_load
             ON CONFLICT (prompt_id) DO UPDATE SET
                 method = EXCLUDED.method, tiers = EXCLUDED.tiers,
-                strengths = EXCLUDED.strengths, raters = EXCLUDED.raters,
-                kendall_w = EXCLUDED.kendall_w, fingerprint = EXCLUDED.fingerprint,
-                computed_at = EXCLUDED.computed_at
+                strengths = EXCLUDED.strengths, pairs = EXCLUDED.pairs,
+                raters = EXCLUDED.raters, kendall_w = EXCLUDED.kendall_w,
+                fingerprint = EXCLUDED.fingerprint, computed_at = EXCLUDED.computed_at
             """,
             [project_id, method],
         )

@@ -1,10 +1,14 @@
 """Dataset versions: immutable, hashed, prompt-disjoint snapshots of preference pairs.
 
-A version is built set-based inside PostgreSQL: one ``INSERT … SELECT`` writes its pairs,
-another its lineage (which ranking, at which revision, went in). Once a version is ready
-nothing updates it again: a new rule or new rankings make a new version. The content hash
-covers (prompt, chosen, rejected, weight, split) only, so the same rule over the same data
-gives the same hash whatever the row ids.
+A version is numbered in status building (``dataset_version_queue``, for the API, which a
+worker then builds; ``dataset_version_create`` builds it in the caller) and built in one
+transaction: pending rankings are expanded, the consensus is refreshed when the rule uses
+it, and one statement writes the version's pairs and its lineage (which ranking, at which
+revision, went in) and answers their counts and content hash. The version turns ready in
+that same transaction, so a failed or killed build never leaves a ready version with half
+its rows. Once ready nothing updates it again: a new rule or new rankings make a new
+version. The content hash covers (prompt, chosen, rejected, weight, split) only, so the same
+rule over the same data gives the same hash whatever the row ids.
 
 Per-rater pairs keep weight 1.0: each ranking's C(K,2) pairs count as the annotator gave
 them, and the trainer's listwise batching already weights a prompt's pairs 1/C(K,2).
@@ -12,29 +16,38 @@ them, and the trainer's listwise batching already weights a prompt's pairs 1/C(K
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import Counter
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any, Literal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Max
+from django.db import NotSupportedError, connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from annotation.models import (
-    Completion,
     DatasetPair,
     DatasetRanking,
     DatasetVersion,
     Project,
     PromptConsensus,
     Ranking,
+    RankingExpansion,
     RankingPair,
 )
-from annotation.services.consensus_store import consensus_update
-from annotation.services.pairs import pairs_expand
+from annotation.services.consensus_store import RATER_RANKINGS, consensus_update
+from annotation.services.pairs import dataset_job, pairs_expand
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_SPLIT = {"train": 0.8, "validation": 0.1, "test": 0.1}
+# The longest a build may run: the task's hard time limit. A version still building after
+# that, with no build holding it, was abandoned (dataset_versions_fail_stale).
+BUILD_TIME_LIMIT = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,35 @@ def split_validate(split: dict[str, float]) -> dict[str, float]:
     return {name: float(split[name]) for name in SPLITS}
 
 
+@dataclass(frozen=True)
+class Started:
+    """The version a request got, and whether the request made it (or found it building)."""
+
+    version: DatasetVersion
+    created: bool
+
+
+def dataset_version_queue(
+    *,
+    project: Project,
+    rule: Rule,
+    name: str = "",
+    seed: int = 0,
+    split: dict[str, float] | None = None,
+    created_by: User | None = None,
+) -> Started:
+    """Number a new version in status building and have a worker build it once the row is
+    committed. The same request while an identical version is still building answers that
+    version instead: a double submit builds once."""
+    from annotation.tasks import dataset_version_build as build  # that module imports this one
+
+    started = _version_start(project, rule, name, seed, split, created_by)
+    if started.created:
+        version_id = started.version.pk
+        transaction.on_commit(lambda: build.delay(version_id))
+    return started
+
+
 def dataset_version_create(
     *,
     project: Project,
@@ -99,49 +141,175 @@ def dataset_version_create(
     split: dict[str, float] | None = None,
     created_by: User | None = None,
 ) -> DatasetVersion:
-    """Freeze the project's current pairs under ``rule`` into a new ready version."""
+    """Number and build a version here and now (the CLI, tests, benchmarks); a build that
+    raises leaves the version failed with the error, and the error goes on up."""
+    version = _version_start(project, rule, name, seed, split, created_by).version
+    try:
+        return dataset_version_build(version_id=version.pk)
+    except Exception as error:
+        dataset_version_fail(version_id=version.pk, error=error_text(error))
+        raise
+
+
+def _version_start(
+    project: Project,
+    rule: Rule,
+    name: str,
+    seed: int,
+    split: dict[str, float] | None,
+    created_by: User | None,
+) -> Started:
     rule.validate()
-    shares = split_validate(DEFAULT_SPLIT if split is None else split)
-    pairs_expand(project_id=project.pk)
-    if rule.pairs == "consensus":
-        consensus_update(project_id=project.pk, method=rule.method, min_raters=rule.min_raters)
+    fields = {
+        "name": name,
+        "rule": rule.as_json(),
+        "seed": seed,
+        "split": split_validate(DEFAULT_SPLIT if split is None else split),
+    }
     with transaction.atomic():
-        # The project row lock serialises version numbering.
+        # The project row lock serialises numbering, and the duplicate check with it.
         Project.objects.select_for_update().get(pk=project.pk)
-        latest = DatasetVersion.objects.filter(project=project).aggregate(n=Max("number"))["n"]
+        versions = DatasetVersion.objects.filter(project=project)
+        for building in versions.filter(status=DatasetVersion.Status.BUILDING):
+            if all(getattr(building, key) == value for key, value in fields.items()):
+                return Started(building, created=False)
+        latest = versions.aggregate(n=Max("number"))["n"]
         version = DatasetVersion.objects.create(
-            project=project,
-            number=(latest or 0) + 1,
-            name=name,
-            rule=rule.as_json(),
-            seed=seed,
-            split=shares,
-            created_by=created_by,
+            project=project, number=(latest or 0) + 1, created_by=created_by, **fields
         )
-        params = _params(project, rule, version, seed, shares)
-        with connection.cursor() as cursor:
-            if rule.pairs == "consensus":
-                cursor.execute(_CONSENSUS_PAIRS, params)
-                cursor.execute(_CONSENSUS_LINEAGE, params)
-            else:
-                cursor.execute(_PER_RATER_PAIRS, params)
-                cursor.execute(_PER_RATER_LINEAGE, params)
-            version.counts = _counts(cursor, version.pk)
-            version.content_hash = _content_hash(cursor, version.pk)
+    return Started(version, created=True)
+
+
+def dataset_version_build(*, version_id: int) -> DatasetVersion:
+    """Build a version that is building: expand new rankings, refresh the consensus when
+    the rule uses it, then write the version's pairs and lineage, count and hash them and
+    mark it ready, all in one transaction. A build that raises or dies writes nothing and
+    leaves the version building, never half-written and ready. A version in any other
+    status (a redelivered task of a finished build) is returned as it is."""
+    with transaction.atomic():
+        version = (
+            DatasetVersion.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=version_id)
+        )
+        if version.status != DatasetVersion.Status.BUILDING:
+            return version
+        project, rule = version.project, Rule(**version.rule)
+        # Nothing changes the project's pairs or consensus until this commits.
+        dataset_job(project_id=project.pk)
+        pairs_expand(project_id=project.pk)
+        build = _build if connection.vendor == "postgresql" else _build_embedded
+        version.counts, version.content_hash = build(project, rule, version)
         version.status = DatasetVersion.Status.READY
-        version.save(update_fields=["counts", "content_hash", "status"])
+        version.error = ""
+        version.save(update_fields=["counts", "content_hash", "status", "error"])
     return version
 
 
-def _params(
-    project: Project, rule: Rule, version: DatasetVersion, seed: int, shares: dict[str, float]
-) -> dict[str, Any]:
+def dataset_version_fail(*, version_id: int, error: str) -> bool:
+    """Mark a building version failed with ``error``; False when it is no longer building."""
+    building = DatasetVersion.objects.filter(pk=version_id, status=DatasetVersion.Status.BUILDING)
+    return bool(building.update(status=DatasetVersion.Status.FAILED, error=error))
+
+
+def dataset_versions_fail_stale(*, now: datetime | None = None) -> int:
+    """Fail the versions still building after the longest a build may run, that no build
+    is working on: their worker was killed or their task was lost. A running build holds
+    its version's row lock, which SKIP LOCKED passes by. The number failed."""
+    cutoff = (now or timezone.now()) - BUILD_TIME_LIMIT
+    minutes = int(BUILD_TIME_LIMIT.total_seconds() // 60)
+    with transaction.atomic():
+        stale = list(
+            DatasetVersion.objects.select_for_update(skip_locked=True)
+            .filter(status=DatasetVersion.Status.BUILDING, created_at__lt=cutoff)
+            .values_list("pk", flat=True)
+        )
+        DatasetVersion.objects.filter(pk__in=stale).update(
+            status=DatasetVersion.Status.FAILED,
+            error=f"The build did not finish within {minutes} minutes (its worker stopped, "
+            "or it waited in the queue that long). Create the version again.",
+        )
+    return len(stale)
+
+
+def error_text(error: BaseException) -> str:
+    """How a build's error reads on its version."""
+    return f"{type(error).__name__}: {error}"
+
+
+def _build(project: Project, rule: Rule, version: DatasetVersion) -> tuple[dict[str, Any], str]:
+    """One statement writes the pairs and the lineage and answers counts and hash."""
+    if rule.pairs == "consensus":
+        consensus_update(project_id=project.pk, method=rule.method, min_raters=rule.min_raters)
+    with connection.cursor() as cursor:
+        statement = _CONSENSUS_VERSION if rule.pairs == "consensus" else _PER_RATER_VERSION
+        cursor.execute(statement, _params(project, rule, version))
+        return _summary(cursor.fetchone())
+
+
+def _build_embedded(
+    project: Project, rule: Rule, version: DatasetVersion
+) -> tuple[dict[str, Any], str]:
+    """The per-rater build for the embedded SQLite database, in Python: the same rows,
+    splits and hash as the PostgreSQL statement, for the small projects that mode holds."""
+    if rule.pairs == "consensus":
+        raise NotSupportedError("Consensus versions are built by PostgreSQL (DATABASE_URL).")
+    authors = Q(annotator__isnull=False)
+    if rule.rater_ids is not None:
+        authors = Q(annotator_id__in=rule.rater_ids)
+    if rule.include_imported:
+        authors |= Q(annotator__isnull=True)
+    rankings = Ranking.objects.filter(authors, project=project, kind=Ranking.Kind.RANKED)
+    if not rule.include_gold:
+        rankings = rankings.filter(is_gold=False)
+    prompt_of = dict(rankings.values_list("id", "prompt_id"))
+    raters = Counter(prompt_of.values())
+    least = rule.min_raters or 1
+    rows = sorted(
+        (_split_of(prompt, version), prompt, ranking, chosen, rejected)
+        for ranking, prompt, chosen, rejected in RankingPair.objects.filter(
+            ranking__in=rankings
+        ).values_list("ranking_id", "prompt_id", "chosen_id", "rejected_id")
+        if raters[prompt] >= least
+    )
+    DatasetPair.objects.bulk_create(
+        DatasetPair(
+            version=version, prompt_id=p, ranking_id=r, chosen_id=c, rejected_id=x, split=split
+        )
+        for split, p, r, c, x in rows
+    )
+    used = RankingExpansion.objects.filter(ranking_id__in={row[2] for row in rows})
+    DatasetRanking.objects.bulk_create(
+        DatasetRanking(version=version, ranking_id=ranking, revision=revision)
+        for ranking, revision in used.values_list("ranking_id", "revision")
+    )
+    splits: dict[str, list[Any]] = {}
+    for split, prompts in groupby(sorted((row[0], row[1]) for row in rows), key=lambda x: x[0]):
+        listed = [prompt for _, prompt in prompts]
+        splits[split] = [len(listed), len(set(listed))]
+    text = "\n".join(
+        f"{p}:{c}:{x}:{1.0:.6f}:{split}"
+        for p, c, x, split in sorted((r[1], r[3], r[4], r[0]) for r in rows)
+    )
+    return _summary((used.count(), splits, hashlib.sha256(text.encode()).hexdigest()))
+
+
+def _split_of(prompt_id: int, version: DatasetVersion) -> str:
+    """_SPLIT's answer for one prompt."""
+    digest = hashlib.md5(f"{version.seed}:{prompt_id}".encode()).hexdigest()
+    unit = int(digest[:8], 16) / 4294967296.0
+    train, validation = version.split["train"], version.split["validation"]
+    return "train" if unit < train else "validation" if unit < train + validation else "test"
+
+
+def _params(project: Project, rule: Rule, version: DatasetVersion) -> dict[str, Any]:
+    split = version.split
     return {
         "project": project.pk,
         "version": version.pk,
-        "seed": str(seed),
-        "train": shares["train"],
-        "train_validation": shares["train"] + shares["validation"],
+        "seed": str(version.seed),
+        "train": split["train"],
+        "train_validation": split["train"] + split["validation"],
         "method": rule.method,
         "min_raters": rule.min_raters
         if rule.min_raters is not None
@@ -153,9 +321,29 @@ def _params(
     }
 
 
-_R, _RP, _PC = Ranking._meta.db_table, RankingPair._meta.db_table, PromptConsensus._meta.db_table
-_DP, _DR = DatasetPair._meta.db_table, DatasetRanking._meta.db_table
-_C = Completion._meta.db_table
+def _summary(row: tuple[Any, ...]) -> tuple[dict[str, Any], str]:
+    """Counts and content hash from the build statement's one row."""
+    rankings, splits, content_hash = row
+    found = json.loads(splits) if isinstance(splits, str) else splits
+    by_split = {name: {"pairs": 0, "prompts": 0} for name in SPLITS}
+    for name, (pairs, prompts) in found.items():
+        by_split[name] = {"pairs": pairs, "prompts": prompts}
+    counts = {
+        "pairs": sum(s["pairs"] for s in by_split.values()),
+        # Splits are prompt-disjoint, so their prompt counts add up.
+        "prompts": sum(s["prompts"] for s in by_split.values()),
+        "rankings": rankings,
+        "splits": by_split,
+    }
+    return counts, str(content_hash)
+
+
+_R, _E, _RP = Ranking._meta.db_table, RankingExpansion._meta.db_table, RankingPair._meta.db_table
+_PC, _DP, _DR = (
+    PromptConsensus._meta.db_table,
+    DatasetPair._meta.db_table,
+    DatasetRanking._meta.db_table,
+)
 
 # A prompt's place in [0, 1), from md5(seed:prompt_id): the split depends on nothing else,
 # so it is reproducible and all of a prompt's pairs land in one split.
@@ -167,101 +355,81 @@ _UNIT = """CROSS JOIN LATERAL (SELECT
     ('x' || lpad(substr(md5(%(seed)s || ':' || {prompt}::text), 1, 8), 16, '0'))::bit(64)::bigint
     / 4294967296.0 AS u) h"""
 
-# The rankings a per-rater version draws on, with how many the prompt has.
-_PER_RATER_RANKINGS = f"""
-    SELECT r.id, r.prompt_id, r.expanded_revision, count(*) OVER (PARTITION BY r.prompt_id) AS n
-    FROM {_R} r
-    WHERE r.project_id = %(project)s AND r.kind = 'ranked'
-      AND (%(include_gold)s OR NOT r.is_gold)
-      AND CASE WHEN r.annotator_id IS NULL THEN %(include_imported)s
-               ELSE (%(rater_ids)s::bigint[] IS NULL OR r.annotator_id = ANY(%(rater_ids)s))
-          END"""
-
-_PER_RATER_PAIRS = f"""
-    INSERT INTO {_DP} (version_id, prompt_id, chosen_id, rejected_id, weight, split, ranking_id)
-    SELECT %(version)s, rp.prompt_id, rp.chosen_id, rp.rejected_id, 1.0, {_SPLIT}, rp.ranking_id
-    FROM ({_PER_RATER_RANKINGS}) rk
-    JOIN {_RP} rp ON rp.ranking_id = rk.id
-    {_UNIT.format(prompt="rk.prompt_id")}
-    WHERE rk.n >= %(min_raters)s"""
-
-_PER_RATER_LINEAGE = f"""
-    INSERT INTO {_DR} (version_id, ranking_id, revision)
-    SELECT %(version)s, r.id, r.expanded_revision FROM {_R} r
-    WHERE r.id IN (SELECT DISTINCT ranking_id FROM {_DP} WHERE version_id = %(version)s)"""
-
-# The consensus is made of these rankings (consensus_store.RATER_RANKINGS).
-_CONSENSUS_RANKINGS = f"""
-    SELECT r.id, r.prompt_id, r.expanded_revision FROM {_R} r
-    JOIN {_PC} pc ON pc.prompt_id = r.prompt_id
-    WHERE r.project_id = %(project)s AND r.kind = 'ranked' AND r.annotator_id IS NOT NULL
-      AND NOT r.is_gold AND pc.method = %(method)s AND pc.raters >= %(min_raters)s"""
-
-# Every pair the consensus tiers order, and how the prompt's raters voted on it: a rater
-# who ordered neither way tied it (every ranking orders all of a prompt's completions).
-# cp and votes are materialised so that they meet in one hash join: left inline, the planner
-# underestimates the jsonb expansion and re-sorts the votes once per consensus pair.
-_CONSENSUS_PAIRS = f"""
-    INSERT INTO {_DP} (version_id, prompt_id, chosen_id, rejected_id, weight, margin, split)
-    WITH rk AS ({_CONSENSUS_RANKINGS}),
-    raters AS (SELECT prompt_id, count(*) AS n FROM rk GROUP BY prompt_id),
-    votes AS MATERIALIZED (
-        SELECT rp.chosen_id, rp.rejected_id, count(*) AS n
-        FROM rk JOIN {_RP} rp ON rp.ranking_id = rk.id GROUP BY 1, 2
-    ),
-    cp AS MATERIALIZED (
-        SELECT pc.prompt_id, w.cid::bigint AS chosen, l.cid::bigint AS rejected,
-               (pc.strengths ->> w.cid)::float - (pc.strengths ->> l.cid)::float AS margin
-        FROM {_PC} pc
-        CROSS JOIN LATERAL jsonb_array_elements(pc.tiers) WITH ORDINALITY AS tw(tier, wi)
-        CROSS JOIN LATERAL jsonb_array_elements_text(tw.tier) AS w(cid)
-        CROSS JOIN LATERAL jsonb_array_elements(pc.tiers) WITH ORDINALITY AS tl(tier, li)
-        CROSS JOIN LATERAL jsonb_array_elements_text(tl.tier) AS l(cid)
-        WHERE tw.wi < tl.li AND pc.project_id = %(project)s
-    ),
-    weighted AS (
-        SELECT cp.*, (coalesce(a.n, 0) + 0.5 * (raters.n - coalesce(a.n, 0) - coalesce(d.n, 0)))
-                     / raters.n AS weight
-        FROM cp JOIN raters ON raters.prompt_id = cp.prompt_id
-        LEFT JOIN votes a ON a.chosen_id = cp.chosen AND a.rejected_id = cp.rejected
-        LEFT JOIN votes d ON d.chosen_id = cp.rejected AND d.rejected_id = cp.chosen
-    )
-    SELECT %(version)s, x.prompt_id, x.chosen, x.rejected, x.weight, x.margin, {_SPLIT}
-    FROM weighted x {_UNIT.format(prompt="x.prompt_id")}
-    WHERE x.weight >= %(min_agreement)s - 1e-9"""
-
-_CONSENSUS_LINEAGE = f"""
-    INSERT INTO {_DR} (version_id, ranking_id, revision)
-    SELECT %(version)s, rk.id, rk.expanded_revision FROM ({_CONSENSUS_RANKINGS}) rk
-    WHERE rk.prompt_id IN (SELECT DISTINCT prompt_id FROM {_DP} WHERE version_id = %(version)s)"""
-
-
-def _counts(cursor: Any, version_id: int) -> dict[str, Any]:
-    cursor.execute(
-        f"""SELECT split, count(*), count(DISTINCT prompt_id) FROM {_DP}
-            WHERE version_id = %s GROUP BY split""",
-        [version_id],
-    )
-    by_split = {split: {"pairs": 0, "prompts": 0} for split in SPLITS}
-    for split, pairs, prompts in cursor.fetchall():
-        by_split[split] = {"pairs": pairs, "prompts": prompts}
-    cursor.execute(f"SELECT count(*) FROM {_DR} WHERE version_id = %s", [version_id])
-    return {
-        "pairs": sum(s["pairs"] for s in by_split.values()),
-        # Splits are prompt-disjoint, so their prompt counts add up.
-        "prompts": sum(s["prompts"] for s in by_split.values()),
-        "rankings": cursor.fetchone()[0],
-        "splits": by_split,
-    }
-
-
-def _content_hash(cursor: Any, version_id: int) -> str:
-    cursor.execute(
-        f"""SELECT encode(sha256(convert_to(coalesce(string_agg(
+# What the build statement answers, from its ``pairs`` and ``lineage`` CTEs: the lineage
+# size, {split: [pairs, prompts]}, and the content hash over the pairs in a fixed order.
+_SUMMARY = """
+    SELECT (SELECT count(*) FROM lineage),
+           (SELECT coalesce(jsonb_object_agg(split, jsonb_build_array(n, prompts)), '{}')
+            FROM (SELECT split, count(*) AS n, count(DISTINCT prompt_id) AS prompts
+                  FROM pairs GROUP BY split) s),
+           (SELECT encode(sha256(convert_to(coalesce(string_agg(
                 prompt_id || ':' || chosen_id || ':' || rejected_id || ':'
                 || round(weight::numeric, 6) || ':' || split, E'\\n'
                 ORDER BY prompt_id, chosen_id, rejected_id, weight, split), ''), 'UTF8')), 'hex')
-            FROM {_DP} WHERE version_id = %s""",
-        [version_id],
-    )
-    return str(cursor.fetchone()[0])
+            FROM pairs)"""
+
+# Per rater: every pair of every ranking that passes the filters, with how many rankings
+# the prompt has. The rows go in split and prompt order, so the split index only appends
+# and an export of one split reads its rows together.
+_PER_RATER_VERSION = f"""
+    WITH rk AS (
+        SELECT r.id, r.prompt_id, count(*) OVER (PARTITION BY r.prompt_id) AS n
+        FROM {_R} r
+        WHERE r.project_id = %(project)s AND r.kind = 'ranked'
+          AND (%(include_gold)s OR NOT r.is_gold)
+          AND CASE WHEN r.annotator_id IS NULL THEN %(include_imported)s
+                   ELSE (%(rater_ids)s::bigint[] IS NULL OR r.annotator_id = ANY(%(rater_ids)s))
+              END
+    ), pairs AS (
+        INSERT INTO {_DP} (version_id, prompt_id, chosen_id, rejected_id, weight, split,
+                           ranking_id)
+        SELECT %(version)s, x.prompt_id, x.chosen_id, x.rejected_id, 1.0, x.split, x.ranking_id
+        FROM (
+            SELECT rp.prompt_id, rp.chosen_id, rp.rejected_id, rp.ranking_id, {_SPLIT} AS split
+            FROM rk JOIN {_RP} rp ON rp.ranking_id = rk.id
+            {_UNIT.format(prompt="rk.prompt_id")}
+            WHERE rk.n >= %(min_raters)s
+        ) x
+        ORDER BY x.split, x.prompt_id, x.ranking_id, x.chosen_id, x.rejected_id
+        RETURNING prompt_id, chosen_id, rejected_id, weight, split, ranking_id
+    ), lineage AS (
+        INSERT INTO {_DR} (version_id, ranking_id, revision)
+        SELECT %(version)s, e.ranking_id, e.revision FROM {_E} e
+        WHERE e.ranking_id IN (SELECT ranking_id FROM pairs)
+        RETURNING ranking_id
+    ){_SUMMARY}"""
+
+# By consensus: the pairs the stored consensus orders, weighted by the share of the raters
+# who agree, a tie counting half (consensus_update stores the votes with each pair); the
+# lineage is the rankings it was made of (consensus_store.RATER_RANKINGS), for every prompt
+# with a pair in the version. The split is worked out once per prompt, not once per pair;
+# the rows go in unsorted (sorting 600,000 of them cost about as much as it saved).
+_CONSENSUS_VERSION = f"""
+    WITH prompts AS MATERIALIZED (
+        SELECT pc.prompt_id, pc.pairs, pc.strengths, {_SPLIT} AS split
+        FROM {_PC} pc {_UNIT.format(prompt="pc.prompt_id")}
+        WHERE pc.project_id = %(project)s AND pc.method = %(method)s
+          AND pc.raters >= %(min_raters)s
+    ), voted AS (
+        SELECT x.prompt_id, x.split, (p.pair ->> 0)::bigint AS chosen,
+               (p.pair ->> 1)::bigint AS rejected,
+               (x.strengths ->> (p.pair ->> 0))::float - (x.strengths ->> (p.pair ->> 1))::float
+                   AS margin,
+               (p.pair ->> 2)::float AS agree, (p.pair ->> 3)::float AS disagree,
+               (p.pair ->> 4)::float AS tie
+        FROM prompts x CROSS JOIN LATERAL jsonb_array_elements(x.pairs) AS p(pair)
+    ), pairs AS (
+        INSERT INTO {_DP} (version_id, prompt_id, chosen_id, rejected_id, weight, margin, split)
+        SELECT %(version)s, v.prompt_id, v.chosen, v.rejected, v.weight, v.margin, v.split
+        FROM (
+            SELECT voted.*, (agree + 0.5 * tie) / (agree + disagree + tie) AS weight FROM voted
+        ) v
+        WHERE v.weight >= %(min_agreement)s - 1e-9
+        RETURNING prompt_id, chosen_id, rejected_id, weight, split
+    ), lineage AS (
+        INSERT INTO {_DR} (version_id, ranking_id, revision)
+        SELECT %(version)s, r.id, e.revision FROM {_R} r JOIN {_E} e ON e.ranking_id = r.id
+        WHERE r.project_id = %(project)s AND {RATER_RANKINGS}
+          AND r.prompt_id IN (SELECT prompt_id FROM pairs)
+        RETURNING ranking_id
+    ){_SUMMARY}"""

@@ -70,7 +70,12 @@ def _reset() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE annotation_project, auth_user RESTART IDENTITY CASCADE")
+        # The derived tables have no foreign keys for CASCADE to follow.
+        cursor.execute(
+            "TRUNCATE annotation_project, auth_user, annotation_rankingpair, "
+            "annotation_rankingexpansion, annotation_promptconsensus, annotation_datasetpair, "
+            "annotation_datasetranking RESTART IDENTITY CASCADE"
+        )
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -111,8 +116,7 @@ def _build(args: argparse.Namespace) -> int:
                 """
                 INSERT INTO annotation_ranking (project_id, prompt_id, annotator_id, import_source,
                     kind, tiers, display_order, time_spent_ms, skip_reason, flag_reason,
-                    flag_note, review_status, is_gold, revision, expanded_revision,
-                    created_at, updated_at)
+                    flag_note, review_status, is_gold, revision, created_at, updated_at)
                 WITH slots AS (
                     SELECT c.prompt_id, u.id AS annotator_id, c.id,
                            row_number() OVER w AS rn, random() < %s AS tie
@@ -130,7 +134,7 @@ def _build(args: argparse.Namespace) -> int:
                     FROM numbered GROUP BY prompt_id, annotator_id, tier
                 )
                 SELECT %s, prompt_id, annotator_id, '', 'ranked', jsonb_agg(ids ORDER BY tier),
-                       '[]', 20000 + (random() * 60000)::int, '', '', '', '', false, 1, 0,
+                       '[]', 20000 + (random() * 60000)::int, '', '', '', '', false, 1,
                        now(), now()
                 FROM tiers GROUP BY prompt_id, annotator_id
                 """,

@@ -39,6 +39,34 @@ def test_two_of_three_raters_decide_the_consensus_order(project, raters):
 
 
 @pytest.mark.django_db
+def test_the_stored_consensus_keeps_its_pairs_with_the_raters_votes(project, raters):
+    prompt = item_with_completions(project, k=3)
+    a, b, c = ids_of(prompt)
+    rank(prompt, raters[0], [[a], [b], [c]])
+    rank(prompt, raters[1], [[a, b], [c]])
+    rank(prompt, raters[2], [[a], [c], [b]])
+    consensus_update(project_id=project.id)
+    stored = PromptConsensus.objects.get(prompt=prompt)
+    votes = {(chosen, rejected): rest for chosen, rejected, *rest in stored.pairs}
+    # agree, disagree, tie
+    assert votes == {(a, b): [2, 0, 1], (a, c): [3, 0, 0], (b, c): [2, 1, 0]}
+
+
+@pytest.mark.django_db
+def test_a_prompt_whose_rankings_order_different_completions_gets_no_consensus(project, raters):
+    prompt = item_with_completions(project, k=3)
+    other = item_with_completions(project, k=3)
+    a, b, c = ids_of(prompt)
+    rank(prompt, raters[0], [[a], [b], [c]])
+    rank(prompt, raters[1], [[a], [b], [c]])
+    rank(prompt, raters[2], [[a], [b]])
+    for user in raters:
+        rank(other, user, [[i] for i in ids_of(other)])
+    assert consensus_update(project_id=project.id) == 1
+    assert not PromptConsensus.objects.filter(prompt=prompt).exists()
+
+
+@pytest.mark.django_db
 def test_symmetric_votes_give_a_tied_consensus_tier(project, raters):
     prompt = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
@@ -141,7 +169,7 @@ def test_batched_kendall_w_matches_the_reference():
 
 @pytest.mark.django_db
 def test_the_periodic_task_updates_every_project(project, raters):
-    from annotation.dataset_tasks import consensus_update_all
+    from annotation.tasks import consensus_update_all
 
     prompt = item_with_completions(project, k=3)
     for user in raters:

@@ -1,8 +1,30 @@
+import threading
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connections, transaction
+from django.utils import timezone
 
-from annotation.models import DatasetPair, DatasetRanking, Ranking, Role
-from annotation.services.datasets import Rule, dataset_version_create
+from annotation.models import (
+    DatasetPair,
+    DatasetRanking,
+    DatasetVersion,
+    PromptConsensus,
+    Ranking,
+    Role,
+)
+from annotation.services import datasets
+from annotation.services.datasets import (
+    BUILD_TIME_LIMIT,
+    DEFAULT_SPLIT,
+    Rule,
+    dataset_version_create,
+    dataset_version_queue,
+    dataset_versions_fail_stale,
+)
+from annotation.tasks import dataset_version_build as build_task
+from annotation.tasks import dataset_versions_fail_stale as dataset_versions_fail_stale_task
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory, item_with_completions
 
 
@@ -49,6 +71,15 @@ def test_consensus_pair_weights_are_the_share_of_raters_agreeing(project, voted)
         (a, c): pytest.approx(1.0),
         (b, c): pytest.approx(1.0),
     }
+
+
+@pytest.mark.django_db
+def test_consensus_pair_margins_are_the_strength_gaps(project, voted):
+    prompt, (a, _, c), _ = voted
+    version = dataset_version_create(project=project, rule=Rule(pairs="consensus"))
+    strengths = PromptConsensus.objects.get(prompt=prompt).strengths
+    pair = DatasetPair.objects.get(version=version, chosen_id=a, rejected_id=c)
+    assert pair.margin == pytest.approx(strengths[str(a)] - strengths[str(c)])
 
 
 @pytest.mark.django_db
@@ -217,3 +248,144 @@ def test_split_shares_must_add_up_to_one(project):
             project=project, rule=Rule(), split={"train": 0.8, "validation": 0.3, "test": 0.1}
         )
     assert "split" in error.value.message_dict
+
+
+# --- builds: queued, run by a task, failed when they die -----------------------------------
+
+
+def building(project, **fields):
+    return DatasetVersion.objects.create(
+        project=project,
+        number=fields.pop("number", 1),
+        rule=Rule(**fields).as_json(),
+        split=DEFAULT_SPLIT,
+    )
+
+
+@pytest.mark.django_db
+def test_the_task_builds_a_building_version(project, voted):
+    version = building(project, pairs="consensus")
+    assert build_task(version.id) == "ready"
+    version.refresh_from_db()
+    assert version.counts["pairs"] == 3
+    assert version.counts["rankings"] == 3
+
+
+@pytest.mark.django_db
+def test_the_task_leaves_a_version_that_is_no_longer_building_as_it_is(project, voted):
+    version = dataset_version_create(project=project, rule=Rule())
+    assert build_task(version.id) == "ready"
+    assert DatasetPair.objects.filter(version=version).count() == 9
+
+
+@pytest.mark.django_db
+def test_it_marks_a_version_failed_when_the_build_raises(project, voted, monkeypatch):
+    def broken(row):
+        raise RuntimeError("hash went wrong")
+
+    # Fails after the pairs and lineage are written: none of them may stay.
+    monkeypatch.setattr(datasets, "_summary", broken)
+    version = building(project)
+    assert build_task(version.id) == "failed"
+    version.refresh_from_db()
+    assert (version.status, version.error) == ("failed", "RuntimeError: hash went wrong")
+    assert not DatasetPair.objects.exists()
+    assert not DatasetRanking.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_failed_synchronous_build_is_marked_failed_and_raises(project, voted, monkeypatch):
+    monkeypatch.setattr(datasets, "_summary", lambda row: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        dataset_version_create(project=project, rule=Rule())
+    assert DatasetVersion.objects.get().status == "failed"
+
+
+@pytest.mark.django_db
+def test_a_version_building_past_the_time_limit_is_marked_failed(project):
+    version = building(project)
+    long_ago = timezone.now() - BUILD_TIME_LIMIT - timedelta(minutes=1)
+    DatasetVersion.objects.filter(pk=version.pk).update(created_at=long_ago)
+    assert dataset_versions_fail_stale_task() == 1
+    version.refresh_from_db()
+    assert version.status == "failed"
+    assert "did not finish within 30 minutes" in version.error
+
+
+@pytest.mark.django_db
+def test_a_version_building_within_the_time_limit_is_left_building(project):
+    version = building(project)
+    assert dataset_versions_fail_stale() == 0
+    version.refresh_from_db()
+    assert version.status == "building"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_version_whose_build_is_running_is_not_marked_failed():
+    version = building(ProjectFactory())
+    long_ago = timezone.now() - BUILD_TIME_LIMIT - timedelta(minutes=1)
+    DatasetVersion.objects.filter(pk=version.pk).update(created_at=long_ago)
+    locked, release = threading.Event(), threading.Event()
+
+    def build_holding_the_row():
+        # What a running build does: hold the version's row lock in its transaction.
+        try:
+            with transaction.atomic():
+                DatasetVersion.objects.select_for_update().get(pk=version.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=build_holding_the_row)
+    thread.start()
+    try:
+        assert locked.wait(30)
+        assert dataset_versions_fail_stale() == 0
+    finally:
+        release.set()
+        thread.join(30)
+    assert DatasetVersion.objects.get(pk=version.pk).status == "building"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_identical_requests_racing_number_and_queue_one_version(monkeypatch):
+    project = ProjectFactory()
+    queued = []
+    monkeypatch.setattr(build_task, "delay", queued.append)
+    answers = []
+
+    def request():
+        try:
+            started = dataset_version_queue(project=project, rule=Rule(), seed=5)
+            answers.append(started.version.number)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert answers == [1, 1, 1, 1]
+    assert list(DatasetVersion.objects.values_list("number", flat=True)) == [1]
+    assert len(queued) == 1
+
+
+@pytest.mark.django_db
+def test_the_embedded_build_writes_what_the_postgresql_statement_does(project, voted, raters):
+    prompt = item_with_completions(project, k=3)
+    for user in raters[:2]:
+        rank(prompt, user, [[i] for i in ids_of(prompt)])
+    built = dataset_version_create(project=project, rule=Rule(min_raters=3), seed=7)
+    again = DatasetVersion.objects.create(
+        project=project, number=2, rule=Rule(min_raters=3).as_json(), seed=7, split=DEFAULT_SPLIT
+    )
+    counts, content_hash = datasets._build_embedded(project, Rule(min_raters=3), again)
+    assert (counts, content_hash) == (built.counts, built.content_hash)
+
+    def rows(version):
+        fields = ("prompt_id", "chosen_id", "rejected_id", "weight", "split", "ranking_id")
+        return sorted(DatasetPair.objects.filter(version=version).values_list(*fields))
+
+    assert rows(again) == rows(built)

@@ -2,8 +2,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotation.models import DatasetVersion, Ranking, Role
+from annotation.models import DatasetPair, DatasetVersion, Ranking, Role
+from annotation.services import datasets
 from annotation.services.datasets import Rule, dataset_version_create
+from annotation.tasks import dataset_version_build as build_task
+from config.celery import app as celery_app
 from tests.factories import item_with_completions
 
 # Mounted here the way config/urls.py mounts it, so the tests do not depend on that file.
@@ -24,20 +27,80 @@ def rated(project, member):
     return users
 
 
+@pytest.fixture
+def eager():
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
 def url(project, tail=""):
     return f"/api/v1/projects/{project.id}/{tail}"
 
 
-def test_a_researcher_creates_a_consensus_version(project, member, client_for, rated):
+@pytest.fixture
+def builds(monkeypatch):
+    """The version ids whose build was queued (the worker is not run)."""
+    queued = []
+    monkeypatch.setattr(build_task, "delay", queued.append)
+    return queued
+
+
+def test_a_researcher_queues_a_version_and_gets_202_with_it_building(
+    project, member, client_for, rated, builds, django_capture_on_commit_callbacks
+):
     client = client_for(member(Role.RESEARCHER))
     body = {"pairs": "consensus", "min_agreement": 0.5, "name": "first", "seed": 3}
-    response = client.post(url(project, "datasets/"), body, format="json")
-    assert response.status_code == 201, response.json()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(project, "datasets/"), body, format="json")
+    assert response.status_code == 202, response.json()
     data = response.json()
-    assert (data["number"], data["status"], data["name"]) == (1, "ready", "first")
-    assert data["counts"]["pairs"] == 6
+    assert (data["number"], data["status"], data["name"]) == (1, "building", "first")
     assert data["rule"]["pairs"] == "consensus"
     assert data["split"] == {"train": 0.8, "validation": 0.1, "test": 0.1}
+    assert builds == [data["id"]]
+    assert not DatasetPair.objects.exists()
+
+
+def test_the_queued_build_runs_after_commit_and_the_version_turns_ready(
+    project, member, client_for, rated, eager, django_capture_on_commit_callbacks
+):
+    client = client_for(member(Role.RESEARCHER))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url(project, "datasets/"), {"pairs": "consensus"}, format="json")
+    data = client.get(url(project, "datasets/1/")).json()
+    assert (data["status"], data["error"]) == ("ready", "")
+    assert data["counts"]["pairs"] == 6
+    assert len(data["content_hash"]) == 64
+
+
+def test_a_build_that_fails_shows_failed_with_its_error(
+    project, member, client_for, rated, eager, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(**kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(datasets, "pairs_expand", broken)
+    client = client_for(member(Role.RESEARCHER))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url(project, "datasets/"), {}, format="json")
+    data = client.get(url(project, "datasets/1/")).json()
+    assert (data["status"], data["error"]) == ("failed", "RuntimeError: the disk is full")
+
+
+def test_the_same_request_while_it_builds_answers_the_same_version(
+    project, member, client_for, rated, builds, django_capture_on_commit_callbacks
+):
+    client = client_for(member(Role.RESEARCHER))
+    body = {"pairs": "consensus", "seed": 3}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url(project, "datasets/"), body, format="json").json()
+        again = client.post(url(project, "datasets/"), body, format="json").json()
+        other = client.post(url(project, "datasets/"), {**body, "seed": 4}, format="json").json()
+    assert (first["id"], first["number"]) == (again["id"], again["number"])
+    assert other["number"] == 2
+    assert builds == [first["id"], other["id"]]
 
 
 def test_the_detail_shows_counts_rule_and_hash(project, member, client_for, rated):

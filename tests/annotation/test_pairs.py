@@ -4,7 +4,7 @@ from itertools import combinations
 import pytest
 from django.db import connections
 
-from annotation.models import Ranking, RankingPair, Role
+from annotation.models import Ranking, RankingExpansion, RankingPair, Role
 from annotation.services.pairs import pairs_expand
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_pass, ranking_submit
@@ -93,6 +93,28 @@ def test_a_revised_ranking_replaces_its_pairs(project, member):
     assert (result.pairs_removed, result.pairs_added) == (3, 3)
     order = [t[0] for t in reversed_tiers]
     assert pairs_of(ranking) == set(combinations(order, 2))
+
+
+@pytest.mark.django_db
+def test_each_ranking_records_the_revision_its_pairs_come_from(project, member):
+    prompt = item_with_completions(project, k=3)
+    user = member()
+    ranking = ranked(project, user, lambda ids: [[i] for i in ids])
+    pairs_expand(project_id=project.id)
+    ranking_submit(project=project, annotator=user, prompt_id=prompt.id, tiers=ranking.tiers)
+    assert RankingExpansion.objects.get(ranking=ranking).revision == 1
+    pairs_expand(project_id=project.id)
+    assert RankingExpansion.objects.get(ranking=ranking).revision == 2
+
+
+@pytest.mark.django_db
+def test_a_deleted_ranking_takes_its_pairs_and_expansion_with_it(project, member):
+    item_with_completions(project)
+    ranking = ranked(project, member(), lambda ids: [[i] for i in ids])
+    pairs_expand(project_id=project.id)
+    ranking.delete()
+    assert not RankingPair.objects.exists()
+    assert not RankingExpansion.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
