@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import functools
+from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from annotation.models import (
@@ -15,6 +17,7 @@ from annotation.models import (
     Project,
     Prompt,
     Ranking,
+    RankingPair,
     Role,
 )
 from config import sql
@@ -121,3 +124,46 @@ def items_of_project(*, project_id: int) -> QuerySet[Prompt]:
     return (
         Prompt.objects.filter(project_id=project_id).prefetch_related("completions").order_by("id")
     )
+
+
+def project_activity(*, project: Project, days: int = 30) -> list[dict[str, object]]:
+    """Per day of the last ``days`` with rankings: annotators' rankings, active annotators,
+    and the pairwise agreement of that day's pairs with the other raters of their prompts
+    (expanded pairs only; None when no pair had another rater to agree with)."""
+    since = timezone.now() - timedelta(days=days)
+    rankings = Ranking.objects.filter(
+        project=project, annotator__isnull=False, kind=Ranking.Kind.RANKED, created_at__gte=since
+    )
+    per_day = (
+        rankings.annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(rankings=Count("id"), annotators=Count("annotator_id", distinct=True))
+        .order_by("day")
+    )
+    agreement = _agreement_by_day(project.pk, since)
+    return [row | {"pairwise_agreement": agreement.get(row["day"])} for row in per_day]
+
+
+def _agreement_by_day(project_id: int, since: object) -> dict[object, float]:
+    pair, ranking = RankingPair._meta.db_table, Ranking._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT date(r.created_at), sum(CASE WHEN o.chosen_id = p.chosen_id THEN 1 ELSE 0 END),
+                   count(*)
+            FROM {ranking} r
+            JOIN {pair} p ON p.ranking_id = r.id
+            JOIN {pair} o ON o.prompt_id = p.prompt_id AND o.ranking_id <> p.ranking_id
+                AND ((o.chosen_id = p.chosen_id AND o.rejected_id = p.rejected_id)
+                     OR (o.chosen_id = p.rejected_id AND o.rejected_id = p.chosen_id))
+            JOIN {ranking} other ON other.id = o.ranking_id AND other.annotator_id IS NOT NULL
+            WHERE r.project_id = %s AND r.created_at >= %s AND r.annotator_id IS NOT NULL
+            GROUP BY date(r.created_at)
+            """,
+            [project_id, sql.param(Ranking, "created_at", since)],
+        )
+        return {_as_date(day): agree / total for day, agree, total in cursor.fetchall() if total}
+
+
+def _as_date(value: object) -> object:
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -201,6 +201,8 @@ SPECTACULAR_SETTINGS = {
         "FlagReasonEnum": "annotation.models.Ranking.FlagReason",
         "RankingKindEnum": "annotation.models.Ranking.Kind",
         "ReviewStatusEnum": "annotation.models.Ranking.Review",
+        "TrainingRunStatusEnum": "training.models.TrainingRun.Status",
+        "TrainingRunTriggerEnum": "training.models.TrainingRun.Trigger",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -230,7 +232,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"training.tasks.*": {"queue": "training"}}
+# The tasks that need the model (and a GPU where there is one) go to the training workers.
+CELERY_TASK_ROUTES = {
+    "training.tasks.training_run_execute": {"queue": "training"},
+    "training.tasks.model_feedback_refresh": {"queue": "training"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # How often beat turns new rankings into pairs and refreshes the consensus.
 PIPELINE_EVERY_SECONDS = float(env.integer("RANKWISE_PAIRS_EVERY_SECONDS", 300, minimum=10))
@@ -253,8 +259,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "annotation.tasks.sessions_clear_expired",
         "schedule": 6 * 3600.0,
     },
+    "check-training-runs": {"task": "training.tasks.training_runs_check", "schedule": 30.0},
+    "retrain-due-projects": {
+        "task": "training.tasks.training_retrain_due",
+        "schedule": PIPELINE_EVERY_SECONDS,
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- training -----------------------------------------------------------------
+# A worker beats this often while it trains; silent for TRAINING_STALL_SECONDS, its run
+# is marked stalled (resumable from its last checkpoint).
+TRAINING_HEARTBEAT_SECONDS = env.integer("RANKWISE_TRAINING_HEARTBEAT_SECONDS", 10, minimum=1)
+TRAINING_STALL_SECONDS = env.integer("RANKWISE_TRAINING_STALL_SECONDS", 120, minimum=2)
+if TRAINING_STALL_SECONDS <= 2 * TRAINING_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "RANKWISE_TRAINING_STALL_SECONDS must exceed twice RANKWISE_TRAINING_HEARTBEAT_SECONDS."
+    )
+TRAINING_CHECKPOINT_EVERY = env.integer("RANKWISE_TRAINING_CHECKPOINT_EVERY", 50, minimum=1)
+TRAINING_SCORING_DEVICE = env.string("RANKWISE_SCORING_DEVICE", "cpu") or "cpu"
+TRAINING_SCORERS_PER_PROCESS = env.integer("RANKWISE_SCORERS_PER_PROCESS", 2, minimum=1)
 
 # --- logging ----------------------------------------------------------------
 LOG_LEVEL = env.choice("DJANGO_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

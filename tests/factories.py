@@ -1,3 +1,6 @@
+import io
+import json
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -84,3 +87,15 @@ class PairRecordFactory(factory.DictFactory):
     prompt = factory.Sequence(lambda n: f"\n\nHuman: Question number {n}?\n\nAssistant:")
     chosen = factory.Sequence(lambda n: f" A careful answer to {n}.")
     rejected = factory.Sequence(lambda n: f" A careless answer to {n}.")
+
+
+def pairs_file(n: int) -> io.BytesIO:
+    lines = [
+        {
+            "prompt": f"Question {i}: what is {i} plus {i}?",
+            "chosen": f"It is {2 * i}, since {i} + {i} = {2 * i}.",
+            "rejected": "No idea." + " Really." * (i % 3),
+        }
+        for i in range(n)
+    ]
+    return io.BytesIO("\n".join(json.dumps(line) for line in lines).encode())

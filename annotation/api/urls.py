@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation.api import annotate, auth, datasets, exports, imports, items, projects
+from annotation.api import activity, annotate, auth, datasets, exports, imports, items, projects
 
 urlpatterns = [
     path("auth/session/", auth.SessionView.as_view(), name="auth-session"),
@@ -25,6 +25,7 @@ urlpatterns = [
     path("projects/<int:project_id>/skips/", annotate.SkipView.as_view(), name="skips"),
     path("projects/<int:project_id>/flags/", annotate.FlagView.as_view(), name="flags"),
     path("projects/<int:project_id>/progress/", annotate.ProgressView.as_view(), name="progress"),
+    path("projects/<int:project_id>/activity/", activity.ActivityView.as_view(), name="activity"),
     path("projects/<int:project_id>/reviews/", annotate.ReviewQueueView.as_view(), name="reviews"),
     path(
         "projects/<int:project_id>/reviews/<int:ranking_id>/",

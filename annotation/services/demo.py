@@ -9,11 +9,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from annotation.models import Project, Role
+from annotation.models import DatasetVersion, Project, Role
+from annotation.services.datasets import Rule, dataset_version_create
 from annotation.services.imports import items_import
 from annotation.services.projects import membership_set, project_create
 
 DEMO_ITEMS = Path(__file__).resolve().parent.parent / "demo" / "items.jsonl"
+# Preference pairs with a recorded choice, so a researcher can train a reward model at once.
+DEMO_PAIRS = DEMO_ITEMS.with_name("pairs.jsonl")
 DEMO_SLUG = "demo"
 DEMO_USERS: tuple[tuple[str, Role], ...] = (
     ("admin", Role.ADMIN),
@@ -59,7 +62,8 @@ def demo_seed(*, password: str) -> DemoSummary:
     project = Project.objects.filter(slug=DEMO_SLUG).first() or project_create(
         name="Demo: helpful answers",
         slug=DEMO_SLUG,
-        description="Twelve prompts with four model answers each, to try Rankwise out.",
+        description="Twelve prompts with four model answers each and sixteen recorded "
+        "preferences, to try Rankwise out.",
         guidelines=GUIDELINES,
         raters_per_item=3,
         created_by=users["admin"],
@@ -68,4 +72,13 @@ def demo_seed(*, password: str) -> DemoSummary:
         membership_set(project=project, user=users[name], role=role)
     with DEMO_ITEMS.open("rb") as items:
         report = items_import(project=project, file=items, file_name=DEMO_ITEMS.name)
+    with DEMO_PAIRS.open("rb") as pairs:
+        items_import(project=project, file=pairs, file_name=DEMO_PAIRS.name, source="demo-seed")
+    if not DatasetVersion.objects.filter(project=project).exists():
+        dataset_version_create(
+            project=project,
+            rule=Rule(include_imported=True),
+            name="demo seed",
+            created_by=users["researcher"],
+        )
     return DemoSummary(project=project, usernames=list(DEMO_USERS), prompts_created=report.created)

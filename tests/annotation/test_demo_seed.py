@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from annotation.models import Completion, Membership, Project, Prompt, Role
+from annotation.models import Completion, DatasetVersion, Membership, Project, Prompt, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -16,11 +16,18 @@ def test_the_demo_has_users_of_every_role_and_ranked_material():
         "annotator1": Role.ANNOTATOR, "annotator2": Role.ANNOTATOR, "annotator3": Role.ANNOTATOR,
     }  # fmt: skip
     assert authenticate(username="annotator1", password="demo-pass-123") is not None
-    prompts = Prompt.objects.filter(project=project)
+    prompts = Prompt.objects.filter(project=project, rankings__isnull=True)
     assert prompts.count() >= 10
     assert all(p.completions.count() == 4 for p in prompts)
     texts = Completion.objects.filter(prompt__project=project).values_list("text", flat=True)
     assert any("```" in t for t in texts)
+
+
+def test_the_demo_has_a_dataset_version_a_researcher_can_train_on():
+    call_command("seed_demo")
+    version = DatasetVersion.objects.get(project__slug="demo")
+    assert version.status == DatasetVersion.Status.READY
+    assert version.counts["splits"]["train"]["pairs"] >= 10
 
 
 def test_seeding_twice_changes_nothing():
@@ -30,6 +37,7 @@ def test_seeding_twice_changes_nothing():
         Prompt.objects.count(),
         Completion.objects.count(),
         Membership.objects.count(),
+        DatasetVersion.objects.count(),
     )
     call_command("seed_demo")
     assert counts == (
@@ -37,4 +45,5 @@ def test_seeding_twice_changes_nothing():
         Prompt.objects.count(),
         Completion.objects.count(),
         Membership.objects.count(),
+        DatasetVersion.objects.count(),
     )

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from training.api import views
+
+P = "projects/<int:project_id>/"
+urlpatterns = [
+    path(f"{P}training-runs/", views.RunListView.as_view(), name="training-runs"),
+    path(f"{P}training-runs/<int:run_id>/", views.RunDetailView.as_view(), name="training-run"),
+    path(f"{P}training-runs/<int:run_id>/logs/", views.RunLogView.as_view(), name="training-log"),
+    path(
+        f"{P}training-runs/<int:run_id>/cancel/",
+        views.RunCancelView.as_view(),
+        name="training-cancel",
+    ),
+    path(
+        f"{P}training-runs/<int:run_id>/resume/",
+        views.RunResumeView.as_view(),
+        name="training-resume",
+    ),
+    path(f"{P}models/", views.ModelListView.as_view(), name="models"),
+    path(
+        f"{P}models/<int:model_id>/promote/", views.ModelPromoteView.as_view(), name="model-promote"
+    ),
+    path(
+        f"{P}models/<int:model_id>/download/",
+        views.ModelDownloadView.as_view(),
+        name="model-download",
+    ),
+    path(f"{P}score/", views.ScoreView.as_view(), name="score"),
+    path(f"{P}disputes/", views.DisputeListView.as_view(), name="disputes"),
+]

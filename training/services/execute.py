@@ -1,0 +1,209 @@
+"""What a training worker does with a run: claim it, train it with the engine, report
+progress, heartbeat and honour cancel while it trains, and register the model it made.
+
+Runs in the worker process that took the task from the ``training`` queue. The engine
+knows nothing of Django; this module adapts its events to rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from annotation.models import Completion, DatasetPair, Prompt
+from training.engine import TrainConfig, train
+from training.engine.evaluate import resolve_device
+from training.models import TrainingPoint, TrainingRun
+from training.services.registry import model_version_register
+from training.services.retrain import model_version_decide
+from training.services.runs import Claim, log, mine, run_dir, training_run_claim
+
+logger = logging.getLogger(__name__)
+
+
+def training_run_execute(*, run_id: int) -> str:
+    """Train a queued run to its end (or to a cancel); returns the run's final status."""
+    config = TrainingRun.objects.filter(pk=run_id).values_list("config", flat=True).first()
+    if config is None:
+        return "missing"
+    claim = training_run_claim(run_id=run_id, device=_device_name(config.get("device", "auto")))
+    if claim is None:
+        return "not claimed"
+    beat = _Heartbeat(claim)
+    beat.start()
+    try:
+        status = _train(claim, beat)
+    except Exception as error:
+        logger.exception("training run %s failed", run_id)
+        _finish(claim, TrainingRun.Status.FAILED, error=f"{type(error).__name__}: {error}")
+        status = TrainingRun.Status.FAILED
+    finally:
+        beat.stop()
+    return str(status)
+
+
+def _train(claim: Claim, beat: _Heartbeat) -> str:
+    from training.tasks import model_feedback_refresh  # tasks import this module
+
+    run = claim.run
+    config = TrainConfig.from_dict(run.config)
+    reporter = _Reporter(claim)
+    train_data = list(dataset_records(version_id=run.dataset_version_id, split="train"))
+    eval_data = list(dataset_records(version_id=run.dataset_version_id, split="validation"))
+    log(run=run, message=f"{len(train_data)} train and {len(eval_data)} validation records")
+    result = train(
+        config,
+        train_data,
+        eval_data or None,
+        run_dir(run),
+        on_event=reporter.on_event,
+        should_stop=beat.should_stop,
+        resume=True,
+    )
+    if beat.fenced:
+        return "fenced"
+    if result.status == "cancelled":
+        _finish(claim, TrainingRun.Status.CANCELLED, metrics=result.metrics)
+        return TrainingRun.Status.CANCELLED
+    model = model_version_register(run=run, folder=run_dir(run), metrics=result.metrics)
+    if run.trigger == TrainingRun.Trigger.PERIODIC:
+        model = model_version_decide(model=model, eval_data=eval_data)
+    _finish(claim, TrainingRun.Status.SUCCEEDED, metrics=model.metrics)
+    log(run=run, message=f"model {model.number} registered. {model.decision}")
+    if model.is_active:
+        model_id = model.pk
+        transaction.on_commit(lambda: model_feedback_refresh.delay(model_id))
+    return TrainingRun.Status.SUCCEEDED
+
+
+def dataset_records(*, version_id: int, split: str) -> Iterator[dict[str, Any]]:
+    """A version's pairs of one split as the engine's pairs records, streamed."""
+    pairs = DatasetPair.objects.filter(version_id=version_id, split=split).order_by("prompt_id")
+    rows = pairs.values_list("prompt_id", "chosen_id", "rejected_id", "weight", "margin")
+    for chunk in _chunks(rows.iterator(chunk_size=2000), 2000):
+        prompts = dict(
+            Prompt.objects.filter(pk__in={r[0] for r in chunk}).values_list("pk", "text")
+        )
+        texts = dict(
+            Completion.objects.filter(
+                pk__in={r[1] for r in chunk} | {r[2] for r in chunk}
+            ).values_list("pk", "text")
+        )
+        for prompt_id, chosen, rejected, weight, margin in chunk:
+            record = {
+                "prompt": prompts[prompt_id],
+                "chosen": texts[chosen],
+                "rejected": texts[rejected],
+                "weight": weight,
+            }
+            if margin:
+                record["margin"] = margin
+            yield record
+
+
+def _chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _finish(
+    claim: Claim, status: str, *, error: str = "", metrics: dict[str, Any] | None = None
+) -> None:
+    fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "error": error}
+    if metrics is not None:
+        fields["metrics"] = metrics
+    TrainingRun.objects.filter(mine(claim)).update(**fields)
+    if error:
+        log(run=claim.run, message=error)
+
+
+def _device_name(device: str) -> str:
+    resolved = resolve_device(device)
+    if resolved.type == "cuda":
+        import torch
+
+        return torch.cuda.get_device_name(resolved)
+    return "cpu"
+
+
+class _Reporter:
+    """Engine events → progress, metric points and log lines (throttled to the database)."""
+
+    def __init__(self, claim: Claim) -> None:
+        self.claim = claim
+        self.last_progress = 0.0
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        run = self.claim.run
+        if kind == "step":
+            TrainingPoint.objects.create(
+                run=run,
+                kind=TrainingPoint.Kind.TRAIN,
+                step=event["step"],
+                values={"loss": event.get("loss"), "lr": event.get("lr")},
+            )
+            now = time.monotonic()
+            if now - self.last_progress >= 1.0 or event["step"] == event.get("total_steps"):
+                self.last_progress = now
+                TrainingRun.objects.filter(mine(self.claim)).update(
+                    step=event["step"],
+                    total_steps=event.get("total_steps", 0),
+                    eta_seconds=event.get("eta_s"),
+                )
+        elif kind == "eval":
+            values = {k: v for k, v in event.items() if isinstance(v, int | float) and k != "step"}
+            TrainingPoint.objects.create(
+                run=run, kind=TrainingPoint.Kind.EVAL, step=event.get("step", 0), values=values
+            )
+        elif kind == "log":
+            log(run=run, message=str(event.get("message", "")))
+
+
+class _Heartbeat(threading.Thread):
+    """Beats every ``TRAINING_HEARTBEAT_SECONDS`` on its own connection and reads the
+    cancel flag. When the run is no longer this claim's (declared stalled and taken by
+    another worker), it fences: the engine is told to stop and nothing more is written."""
+
+    def __init__(self, claim: Claim) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-run-{claim.run.pk}")
+        self.claim = claim
+        self.stopping = threading.Event()
+        self.cancel = False
+        self.fenced = False
+
+    def run(self) -> None:
+        try:
+            while not self.stopping.wait(settings.TRAINING_HEARTBEAT_SECONDS):
+                self.beat()
+        finally:
+            close_old_connections()
+
+    def beat(self) -> None:
+        alive = TrainingRun.objects.filter(mine(self.claim)).update(heartbeat_at=timezone.now())
+        if not alive:
+            self.fenced = True
+            return
+        self.cancel = TrainingRun.objects.filter(
+            pk=self.claim.run.pk, cancel_requested=True
+        ).exists()
+
+    def should_stop(self) -> bool:
+        return self.cancel or self.fenced
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=30)

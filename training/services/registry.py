@@ -1,0 +1,112 @@
+"""The model registry: trained folders in Django's storage, one active model per project.
+
+Artifacts go through ``default_storage`` (local disk by default, S3-compatible through
+django-storages by configuration). A process that scores with a model reads it from the
+storage's local path when it has one, or downloads it once into its cache directory.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from annotation.models import Project
+from training.engine.evaluate import METADATA
+from training.models import ModelVersion, TrainingRun
+
+
+def model_version_register(
+    *, run: TrainingRun, folder: Path, metrics: dict[str, Any]
+) -> ModelVersion:
+    """Copy a finished run's folder into storage and record it. A researcher promotes it
+    (or, after a periodic run, the retraining rule does)."""
+    meta = json.loads((folder / METADATA).read_text())
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=run.project_id)
+        latest = ModelVersion.objects.filter(project=project).aggregate(n=Max("number"))["n"]
+        number = (latest or 0) + 1
+        prefix = f"models/project-{project.pk}/model-{number}"
+        files = sorted(p.name for p in folder.iterdir() if p.is_file())
+        for name in files:
+            path = f"{prefix}/{name}"
+            if default_storage.exists(path):  # left by an attempt that died before commit
+                default_storage.delete(path)
+            with (folder / name).open("rb") as handle:
+                default_storage.save(path, File(handle))
+        return ModelVersion.objects.create(
+            project=project,
+            number=number,
+            training_run=run,
+            dataset_version_id=run.dataset_version_id,
+            artifact=prefix,
+            files=files,
+            metrics=_plain(metrics or meta.get("metrics", {})),
+            reward_mean=float(meta["reward_mean"]),
+            reward_std=float(meta["reward_std"]) or 1.0,
+            decision="Not promoted yet: promote it from the dashboard when it is better.",
+        )
+
+
+@transaction.atomic
+def model_version_promote(*, model: ModelVersion, decision: str = "") -> ModelVersion:
+    """Make ``model`` the project's one active model."""
+    ModelVersion.objects.select_for_update().filter(project_id=model.project_id)
+    ModelVersion.objects.filter(project_id=model.project_id, is_active=True).exclude(
+        pk=model.pk
+    ).update(is_active=False)
+    model.is_active = True
+    model.promoted_at = timezone.now()
+    if decision:
+        model.decision = decision
+    model.save(update_fields=["is_active", "promoted_at", "decision"])
+    return model
+
+
+def model_local_dir(model: ModelVersion) -> Path:
+    """A local folder with the model's files, which transformers can load."""
+    try:
+        return Path(default_storage.path(f"{model.artifact}/{model.files[0]}")).parent
+    except NotImplementedError:  # remote storage: download once per process host
+        target = Path(settings.DATA_DIR) / "model-cache" / model.artifact
+        if not (target / METADATA).exists():
+            partial = target.with_name(target.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
+            for name in model.files:
+                with default_storage.open(f"{model.artifact}/{name}", "rb") as source:
+                    (partial / name).write_bytes(source.read())
+            shutil.rmtree(target, ignore_errors=True)
+            partial.rename(target)
+        return target
+
+
+def model_zip(model: ModelVersion) -> IO[bytes]:
+    """The model folder as a zip in a temporary file (it unpacks to a folder that
+    from_pretrained loads)."""
+    buffer = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
+    folder = f"{model.project.slug}-model-{model.number}"
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in model.files:
+            with (
+                default_storage.open(f"{model.artifact}/{name}", "rb") as source,
+                archive.open(f"{folder}/{name}", "w") as target,
+            ):
+                shutil.copyfileobj(source, target, 1 << 20)
+    buffer.seek(0)
+    return buffer
+
+
+def _plain(metrics: dict[str, Any]) -> dict[str, Any]:
+    """JSON-safe metrics: numbers and nested plain values only."""
+    return json.loads(json.dumps(metrics, default=str))
