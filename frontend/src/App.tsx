@@ -1,6 +1,8 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { useAuth } from './auth/AuthContext';
+import { PageErrorBoundary } from './components/PageErrorBoundary';
 import { TopBar } from './components/TopBar';
+import { projectPathParts } from './dashboard/routes';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { ProjectListPage } from './pages/ProjectListPage';
@@ -18,12 +20,20 @@ function AppStatus({ children }: { children: ReactNode }) {
   );
 }
 
-const WORKSPACE_PATH = /^\/projects\/(\d+)\/rank$/;
+// Annotators never load the dashboard: it is its own chunk, fetched on first visit.
+const DashboardPage = lazy(() =>
+  import('./pages/dashboard/DashboardPage').then((module) => ({ default: module.DashboardPage })),
+);
 
-/** The project id of a workspace path (`/projects/7/rank`), if it is one. */
-export function workspaceProjectId(path: string): number | null {
-  const match = WORKSPACE_PATH.exec(path);
-  return match?.[1] === undefined ? null : Number(match[1]);
+function DashboardLoading() {
+  return (
+    <main id="main" className="page">
+      <div className="state state--loading" role="status">
+        <span className="spinner" aria-hidden="true" />
+        Loading the dashboard…
+      </div>
+    </main>
+  );
 }
 
 export function App() {
@@ -68,12 +78,22 @@ export function App() {
     return <Redirect to={loginPathFor(location)} />;
   }
 
-  const projectId = workspaceProjectId(path);
+  const project = projectPathParts(path);
   let page: ReactNode;
   if (path === '/') page = <ProjectListPage />;
-  else if (projectId !== null) {
+  else if (project?.rest === 'rank') {
     // Keyed: another project or user is another session (drafts, outbox, leases).
-    page = <WorkspacePage key={`${state.user.id}:${projectId}`} projectId={projectId} user={state.user} />;
+    page = (
+      <WorkspacePage key={`${state.user.id}:${project.projectId}`} projectId={project.projectId} user={state.user} />
+    );
+  } else if (project) {
+    page = (
+      <PageErrorBoundary key={`${state.user.id}:${project.projectId}`}>
+        <Suspense fallback={<DashboardLoading />}>
+          <DashboardPage projectId={project.projectId} subpath={project.rest} />
+        </Suspense>
+      </PageErrorBoundary>
+    );
   } else page = <NotFoundPage />;
 
   return (
@@ -81,7 +101,7 @@ export function App() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <TopBar user={state.user} onSignOut={signOut} wide={projectId !== null} />
+      <TopBar user={state.user} onSignOut={signOut} wide={project !== null} />
       {page}
     </>
   );

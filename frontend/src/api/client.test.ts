@@ -9,6 +9,7 @@ import {
   logout,
   parseErrorBody,
   readCookie,
+  request,
 } from './client';
 import { alice, errorResponse, jsonResponse, mockFetch, projectPage } from '../test/http';
 
@@ -29,6 +30,19 @@ describe('api client', () => {
     expect(req?.headers.get('Content-Type')).toBe('application/json');
     expect(req?.credentials).toBe('same-origin');
     expect(req?.body).toEqual({ username: 'alice', password: 's3cret' });
+  });
+
+  it('sends a form as multipart, leaving its Content-Type to fetch', async () => {
+    document.cookie = 'csrftoken=abc';
+    const { requests } = mockFetch(() => jsonResponse(201, { created: 1 }));
+    const form = new FormData();
+    form.set('file', new File(['{}'], 'items.jsonl'));
+
+    await request('POST', '/projects/5/imports/', { form });
+
+    expect(requests[0]?.form?.get('file')).toBeInstanceOf(File);
+    expect(requests[0]?.headers.has('Content-Type')).toBe(false);
+    expect(requests[0]?.headers.get('X-CSRFToken')).toBe('abc');
   });
 
   it('does not send the CSRF header on GET', async () => {

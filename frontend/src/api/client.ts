@@ -145,7 +145,10 @@ const SAFE_METHODS: ReadonlySet<Method> = new Set<Method>(['GET']);
 
 export interface RequestOptions {
   query?: Record<string, string | number | undefined>;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as multipart/form-data (file uploads) instead of `body`. */
+  form?: FormData;
   signal?: AbortSignal;
 }
 
@@ -201,7 +204,10 @@ export async function request<T>(
   const headers = new Headers({ Accept: 'application/json' });
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
   if (options.signal) init.signal = options.signal;
-  if (options.body !== undefined) {
+  if (options.form) {
+    // fetch sets the multipart Content-Type with its boundary itself.
+    init.body = options.form;
+  } else if (options.body !== undefined) {
     headers.set('Content-Type', 'application/json');
     init.body = JSON.stringify(options.body);
   }

@@ -101,6 +101,22 @@ export interface paths {
         patch: operations["v1_projects_partial_update"];
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/activity/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_activity_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/agreement/": {
         parameters: {
             query?: never;
@@ -142,6 +158,11 @@ export interface paths {
         };
         get: operations["v1_projects_datasets_list"];
         put?: never;
+        /**
+         * @description Queue a new version: it comes back building, and a worker builds it (follow it on
+         *     its detail URL until ready or failed). The same request again while that version is
+         *     still building answers the same version.
+         */
         post: operations["v1_projects_datasets_create"];
         delete?: never;
         options?: never;
@@ -175,6 +196,23 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["v1_projects_datasets_exports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/disputes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Pairs most raters agree on that the active model confidently reverses. */
+        get: operations["v1_projects_disputes_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -293,6 +331,54 @@ export interface paths {
         patch: operations["v1_projects_members_partial_update"];
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/models/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_models_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/models/{model_id}/download/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_models_download_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/models/{model_id}/promote/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_models_promote_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/next/": {
         parameters: {
             query?: never;
@@ -376,6 +462,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/score/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_score_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/skips/": {
         parameters: {
             query?: never;
@@ -392,10 +494,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/training-runs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_training_runs_list"];
+        put?: never;
+        post: operations["v1_projects_training_runs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/training-runs/{run_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_training_runs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/training-runs/{run_id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_training_runs_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/training-runs/{run_id}/logs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_training_runs_logs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/training-runs/{run_id}/resume/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_training_runs_resume_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Activity: {
+            days: components["schemas"]["DayOutput"][];
+        };
         AgreementReport: {
             project: components["schemas"]["ProjectAgreement"];
             annotators: components["schemas"]["AnnotatorQuality"][];
@@ -511,6 +696,39 @@ export interface components {
          * @enum {string}
          */
         DatasetVersionStatusEnum: "building" | "ready" | "failed";
+        DayOutput: {
+            /** Format: date */
+            day: string;
+            rankings: number;
+            annotators: number;
+            /** Format: double */
+            pairwise_agreement: number | null;
+        };
+        Dispute: {
+            readonly id: number;
+            readonly prompt_id: number;
+            external_id: string;
+            readonly chosen_id: number;
+            readonly rejected_id: number;
+            /**
+             * Format: double
+             * @description Share of raters preferring chosen.
+             */
+            human_agreement: number;
+            /**
+             * Format: double
+             * @description P(chosen beats rejected) by the model.
+             */
+            model_probability: number;
+            model: number;
+        };
+        EvalPointOutput: {
+            step: number;
+            /** Format: double */
+            accuracy: number | null;
+            /** Format: double */
+            log_loss: number | null;
+        };
         ExportJob: {
             readonly id: number;
             version: number;
@@ -644,6 +862,12 @@ export interface components {
             text: string;
             messages: components["schemas"]["ChatMessage"][] | null;
         };
+        LogLineOutput: {
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            message: string;
+        };
         LoginRequest: {
             username: string;
             password: string;
@@ -667,6 +891,31 @@ export interface components {
          * @enum {string}
          */
         MethodEnum: "bradley_terry" | "ranked_pairs";
+        /**
+         * @description * `full` - full
+         *     * `top_layers` - top_layers
+         *     * `head` - head
+         * @enum {string}
+         */
+        ModeEnum: "full" | "top_layers" | "head";
+        ModelVersion: {
+            readonly id: number;
+            readonly number: number;
+            training_run: number;
+            dataset_version: number;
+            readonly metrics: unknown;
+            /** Format: double */
+            readonly reward_mean: number;
+            /** Format: double */
+            readonly reward_std: number;
+            readonly is_active: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly promoted_at: string | null;
+            /** @description Why it was or was not promoted. */
+            readonly decision: string;
+        };
         NextItemRequest: {
             /** @description The prompt id on screen: lease the item after it (prefetch). */
             after?: number | null;
@@ -687,6 +936,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["DatasetVersion"][];
+        };
+        PaginatedDisputeList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Dispute"][];
         };
         PaginatedFlaggedItemList: {
             /** @example 123 */
@@ -718,6 +982,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Item"][];
         };
+        PaginatedModelVersionList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ModelVersion"][];
+        };
         PaginatedProjectList: {
             /** @example 123 */
             count: number;
@@ -747,6 +1026,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Ranking"][];
+        };
+        PaginatedTrainingRunList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["TrainingRun"][];
         };
         /**
          * @description * `per_rater` - per_rater
@@ -891,6 +1185,28 @@ export interface components {
          * @enum {string}
          */
         RoleEnum: "annotator" | "researcher" | "admin";
+        ScoreItemOutput: {
+            index: number;
+            /** Format: double */
+            reward: number;
+            /** Format: double */
+            normalized: number;
+            rank: number;
+        };
+        ScoreRequestRequest: {
+            prompt: string;
+            completions: string[];
+            /** @description A model id; the active model if left out. */
+            model?: number | null;
+        };
+        Scores: {
+            model: number;
+            scores: components["schemas"]["ScoreItemOutput"][];
+        };
+        SeriesOutput: {
+            train: components["schemas"]["TrainPointOutput"][];
+            eval: components["schemas"]["EvalPointOutput"][];
+        };
         SessionState: {
             user: components["schemas"]["User"] | null;
         };
@@ -910,6 +1226,120 @@ export interface components {
         Token: {
             token: string;
         };
+        TrainPointOutput: {
+            step: number;
+            /** Format: double */
+            loss: number | null;
+            /** Format: double */
+            lr: number | null;
+        };
+        TrainingConfigInputRequest: {
+            backbone?: string;
+            mode?: components["schemas"]["ModeEnum"];
+            top_layers?: number;
+            /** Format: double */
+            epochs?: number;
+            /** Format: double */
+            learning_rate?: number;
+            max_length?: number;
+            token_budget?: number;
+            seed?: number;
+            /** Format: double */
+            center_coef?: number;
+            early_stopping_patience?: number;
+            gradient_checkpointing?: boolean;
+        };
+        TrainingLog: {
+            lines: components["schemas"]["LogLineOutput"][];
+        };
+        TrainingRun: {
+            readonly id: number;
+            /** @description 1, 2, 3… within the project. */
+            readonly number: number;
+            readonly status: components["schemas"]["TrainingRunStatusEnum"];
+            readonly trigger: components["schemas"]["TrainingRunTriggerEnum"];
+            readonly cancel_requested: boolean;
+            dataset_version: number;
+            /** @description The full TrainConfig the run trains with. */
+            readonly config: unknown;
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /** Format: date-time */
+            readonly heartbeat_at: string | null;
+            /** @description host:pid of the worker. */
+            readonly worker: string;
+            /** @description GPU name, or cpu. */
+            readonly device: string;
+            readonly step: number;
+            readonly total_steps: number;
+            /** Format: double */
+            readonly eta_seconds: number | null;
+            /** @description Final evaluation. */
+            readonly metrics: unknown;
+            readonly error: string;
+            readonly model_version: number | null;
+            readonly can_resume: boolean;
+        };
+        TrainingRunCreateRequest: {
+            /** @description Version number; the latest ready one if null. */
+            dataset_version?: number | null;
+            config?: components["schemas"]["TrainingConfigInputRequest"];
+        };
+        TrainingRunDetail: {
+            readonly id: number;
+            /** @description 1, 2, 3… within the project. */
+            readonly number: number;
+            readonly status: components["schemas"]["TrainingRunStatusEnum"];
+            readonly trigger: components["schemas"]["TrainingRunTriggerEnum"];
+            readonly cancel_requested: boolean;
+            dataset_version: number;
+            /** @description The full TrainConfig the run trains with. */
+            readonly config: unknown;
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /** Format: date-time */
+            readonly heartbeat_at: string | null;
+            /** @description host:pid of the worker. */
+            readonly worker: string;
+            /** @description GPU name, or cpu. */
+            readonly device: string;
+            readonly step: number;
+            readonly total_steps: number;
+            /** Format: double */
+            readonly eta_seconds: number | null;
+            /** @description Final evaluation. */
+            readonly metrics: unknown;
+            readonly error: string;
+            readonly model_version: number | null;
+            readonly can_resume: boolean;
+            readonly series: components["schemas"]["SeriesOutput"];
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         *     * `cancelled` - Cancelled
+         *     * `stalled` - Stalled
+         * @enum {string}
+         */
+        TrainingRunStatusEnum: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "stalled";
+        /**
+         * @description * `manual` - Manual
+         *     * `periodic` - Periodic
+         * @enum {string}
+         */
+        TrainingRunTriggerEnum: "manual" | "periodic";
         User: {
             id: number;
             username: string;
@@ -1331,6 +1761,54 @@ export interface operations {
             };
         };
     };
+    v1_projects_activity_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     v1_projects_agreement_retrieve: {
         parameters: {
             query?: never;
@@ -1501,7 +1979,7 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1610,6 +2088,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExportJob"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_disputes_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDisputeList"];
                 };
             };
             /** @description Invalid input; `fields` names each bad field. */
@@ -2108,6 +2639,157 @@ export interface operations {
             };
         };
     };
+    v1_projects_models_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedModelVersionList"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_models_download_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_models_promote_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     v1_projects_next_create: {
         parameters: {
             query?: never;
@@ -2437,6 +3119,59 @@ export interface operations {
             };
         };
     };
+    v1_projects_score_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreRequestRequest"];
+                "multipart/form-data": components["schemas"]["ScoreRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Scores"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     v1_projects_skips_create: {
         parameters: {
             query?: never;
@@ -2467,6 +3202,311 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Ranking"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_training_runs_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTrainingRunList"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_training_runs_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TrainingRunCreateRequest"];
+                "multipart/form-data": components["schemas"]["TrainingRunCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingRun"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_training_runs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingRunDetail"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_training_runs_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingRun"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_training_runs_logs_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Only lines after this seq. */
+                after?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingLog"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_training_runs_resume_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingRun"];
                 };
             };
             /** @description Invalid input; `fields` names each bad field. */

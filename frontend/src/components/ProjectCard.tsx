@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import type { Project, ProjectRole } from '../api/client';
+import { dashboardPath, workspacePath } from '../dashboard/routes';
 import { Link } from '../router';
 import { useProgress } from '../workspace/useProgress';
 import { ProgressSummary } from './ProgressSummary';
@@ -15,10 +16,6 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 function formatDate(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : dateFormat.format(date);
-}
-
-export function workspacePath(projectId: number): string {
-  return `/projects/${projectId}/rank`;
 }
 
 export function ProjectCard({ project }: { project: Project }) {
@@ -48,15 +45,22 @@ export function ProjectCard({ project }: { project: Project }) {
         <span aria-hidden="true"> · </span>
         Created <time dateTime={project.created_at}>{formatDate(project.created_at)}</time>
       </p>
-      <Link
-        className="button button--primary project-card__action"
-        to={workspacePath(project.id)}
-        aria-label={`Rank items in ${project.name}`}
-      >
-        {progress && progress.ranked + progress.skipped + progress.flagged > 0
-          ? 'Continue ranking'
-          : 'Start ranking'}
-      </Link>
+      <div className="project-card__actions">
+        <Link
+          className="button button--primary"
+          to={workspacePath(project.id)}
+          aria-label={`Rank items in ${project.name}`}
+        >
+          {progress && progress.ranked + progress.skipped + progress.flagged > 0
+            ? 'Continue ranking'
+            : 'Start ranking'}
+        </Link>
+        {project.role !== 'annotator' && (
+          <Link className="button" to={dashboardPath(project.id)} aria-label={`Open the dashboard of ${project.name}`}>
+            Dashboard
+          </Link>
+        )}
+      </div>
     </article>
   );
 }

@@ -72,6 +72,32 @@ describe('ProjectListPage', () => {
     expect(requests.some((r) => r.url.pathname === '/api/v1/projects/7/progress/')).toBe(true);
   });
 
+  it('links researchers and admins, not annotators, to the dashboard', async () => {
+    renderPage(() =>
+      jsonResponse(
+        200,
+        projectPage([
+          makeProject({ id: 1, name: 'Ranked by me' }),
+          makeProject({ id: 2, name: 'Studied by me', role: 'researcher' }),
+          makeProject({ id: 3, name: 'Run by me', role: 'admin' }),
+        ]),
+      ),
+    );
+
+    const annotated = await screen.findByRole('article', { name: 'Ranked by me' });
+    expect(within(annotated).queryByRole('link', { name: /dashboard/ })).not.toBeInTheDocument();
+    const researched = screen.getByRole('article', { name: 'Studied by me' });
+    expect(within(researched).getByRole('link', { name: 'Open the dashboard of Studied by me' })).toHaveAttribute(
+      'href',
+      '/projects/2',
+    );
+    const administered = screen.getByRole('article', { name: 'Run by me' });
+    expect(within(administered).getByRole('link', { name: 'Open the dashboard of Run by me' })).toHaveTextContent(
+      'Dashboard',
+    );
+    expect(within(administered).getByRole('link', { name: 'Rank items in Run by me' })).toBeInTheDocument();
+  });
+
   it('shows an empty state when there are no projects', async () => {
     renderPage(() => jsonResponse(200, projectPage([])));
 

@@ -9,6 +9,8 @@ export interface MockRequest {
   url: URL;
   headers: Headers;
   body: unknown;
+  /** The multipart body of an upload. */
+  form: FormData | undefined;
   credentials: RequestCredentials | undefined;
 }
 
@@ -43,6 +45,7 @@ export function mockFetch(handler: Handler) {
       url: new URL(raw, window.location.origin),
       headers: new Headers(init?.headers),
       body: bodyText === undefined ? undefined : (JSON.parse(bodyText) as unknown),
+      form: init?.body instanceof FormData ? init.body : undefined,
       credentials: init?.credentials,
     };
     requests.push(request);

@@ -1,0 +1,115 @@
+/**
+ * The researcher's and admin's side of the annotation API: agreement, the review
+ * queue, dataset versions and their exports, members, imports.
+ *
+ * Kept out of `client.ts` so that only the (lazy) dashboard bundles it.
+ */
+import type { components } from './schema';
+import { API_PREFIX, request, type RequestOptions } from './client';
+
+type Schemas = components['schemas'];
+
+export type AgreementReport = Schemas['AgreementReport'];
+export type ProjectAgreement = Schemas['ProjectAgreement'];
+export type AnnotatorQuality = Schemas['AnnotatorQuality'];
+export type FlaggedItem = Schemas['FlaggedItem'];
+export type PaginatedFlaggedItemList = Schemas['PaginatedFlaggedItemList'];
+export type ReviewDecision = Schemas['ReviewReviewStatusEnum'];
+export type DatasetVersion = Schemas['DatasetVersion'];
+export type DatasetVersionStatus = Schemas['DatasetVersionStatusEnum'];
+export type PaginatedDatasetVersionList = Schemas['PaginatedDatasetVersionList'];
+export type DatasetVersionCreate = Schemas['DatasetVersionCreateRequest'];
+export type DatasetSplit = Schemas['DatasetSplitRequest'];
+export type PairsMode = Schemas['PairsEnum'];
+export type ConsensusMethod = Schemas['MethodEnum'];
+export type ExportJob = Schemas['ExportJob'];
+export type ExportFormat = Schemas['FormatEnum'];
+export type ExportStatus = Schemas['ExportJobStatusEnum'];
+export type SplitName = Schemas['SplitEnum'];
+export type ExportRequest = Schemas['ExportRequestRequest'];
+export type Member = Schemas['Member'];
+export type MemberRole = Schemas['RoleEnum'];
+export type ImportReport = Schemas['ImportReport'];
+
+function options(signal: AbortSignal | undefined, rest: RequestOptions = {}): RequestOptions {
+  return signal ? { ...rest, signal } : rest;
+}
+
+function pageQuery(page: number): RequestOptions['query'] {
+  return { page: page > 1 ? page : undefined };
+}
+
+const project = (projectId: number) => `/projects/${projectId}`;
+
+export function getAgreement(projectId: number, signal?: AbortSignal): Promise<AgreementReport> {
+  return request<AgreementReport>('GET', `${project(projectId)}/agreement/`, options(signal));
+}
+
+/** Flagged items still open, oldest first. */
+export function listReviews(projectId: number, page = 1, signal?: AbortSignal): Promise<PaginatedFlaggedItemList> {
+  const path = `${project(projectId)}/reviews/`;
+  return request<PaginatedFlaggedItemList>('GET', path, options(signal, { query: pageQuery(page) }));
+}
+
+export function reviewFlag(projectId: number, rankingId: number, decision: ReviewDecision): Promise<FlaggedItem> {
+  const path = `${project(projectId)}/reviews/${rankingId}/`;
+  return request<FlaggedItem>('POST', path, { body: { review_status: decision } });
+}
+
+export function listDatasetVersions(
+  projectId: number,
+  page = 1,
+  signal?: AbortSignal,
+): Promise<PaginatedDatasetVersionList> {
+  const path = `${project(projectId)}/datasets/`;
+  return request<PaginatedDatasetVersionList>('GET', path, options(signal, { query: pageQuery(page) }));
+}
+
+/** Answers the new version while it is still `building`; follow it with `getDatasetVersion`. */
+export function createDatasetVersion(projectId: number, body: DatasetVersionCreate): Promise<DatasetVersion> {
+  return request<DatasetVersion>('POST', `${project(projectId)}/datasets/`, { body });
+}
+
+export function getDatasetVersion(projectId: number, number: number, signal?: AbortSignal): Promise<DatasetVersion> {
+  return request<DatasetVersion>('GET', `${project(projectId)}/datasets/${number}/`, options(signal));
+}
+
+export function startExport(projectId: number, number: number, body: ExportRequest): Promise<ExportJob> {
+  return request<ExportJob>('POST', `${project(projectId)}/datasets/${number}/exports/`, { body });
+}
+
+export function getExport(projectId: number, jobId: number, signal?: AbortSignal): Promise<ExportJob> {
+  return request<ExportJob>('GET', `${project(projectId)}/exports/${jobId}/`, options(signal));
+}
+
+export function exportDownloadUrl(projectId: number, jobId: number): string {
+  return `${API_PREFIX}${project(projectId)}/exports/${jobId}/download/`;
+}
+
+export function listMembers(projectId: number, signal?: AbortSignal): Promise<Member[]> {
+  return request<Member[]>('GET', `${project(projectId)}/members/`, options(signal));
+}
+
+export function addMember(projectId: number, username: string, role: MemberRole): Promise<Member> {
+  return request<Member>('POST', `${project(projectId)}/members/`, { body: { username, role } });
+}
+
+export function changeMemberRole(projectId: number, memberId: number, role: MemberRole): Promise<Member> {
+  return request<Member>('PATCH', `${project(projectId)}/members/${memberId}/`, { body: { role } });
+}
+
+export async function removeMember(projectId: number, memberId: number): Promise<void> {
+  await request<undefined>('DELETE', `${project(projectId)}/members/${memberId}/`);
+}
+
+export interface ImportUpload {
+  file: File;
+  skipInvalid: boolean;
+}
+
+export function importFile(projectId: number, upload: ImportUpload): Promise<ImportReport> {
+  const form = new FormData();
+  form.set('file', upload.file, upload.file.name);
+  form.set('skip_invalid', upload.skipInvalid ? 'true' : 'false');
+  return request<ImportReport>('POST', `${project(projectId)}/imports/`, { form });
+}

@@ -1,0 +1,96 @@
+import { useId, type ReactNode } from 'react';
+
+export interface ControlProps {
+  id: string;
+  className: string;
+  'aria-invalid'?: true;
+  'aria-describedby'?: string;
+}
+
+interface FormFieldProps {
+  label: string;
+  /** Messages from the server (or the form's own checks) for this field. */
+  errors?: readonly string[] | undefined;
+  hint?: string;
+  className?: string;
+  /** Renders the input with the props that tie it to its label, hint and errors. */
+  children: (control: ControlProps) => ReactNode;
+}
+
+/** A labelled input with its hint and its error messages next to it. */
+export function FormField({ label, errors = [], hint, className, children }: FormFieldProps) {
+  const id = useId();
+  const invalid = errors.length > 0;
+  const describedBy = [hint ? `${id}-hint` : '', invalid ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const control: ControlProps = { id, className: invalid ? 'input input--invalid' : 'input' };
+  if (invalid) control['aria-invalid'] = true;
+  if (describedBy !== '') control['aria-describedby'] = describedBy;
+  return (
+    <div className={className ? `field ${className}` : 'field'}>
+      <label htmlFor={id}>{label}</label>
+      {children(control)}
+      {hint && (
+        <p className="field__hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      {invalid && (
+        <p className="field__error" id={`${id}-error`}>
+          {errors.join(' ')}
+        </p>
+      )}
+    </div>
+  );
+}
+
+interface CheckboxFieldProps {
+  label: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  errors?: readonly string[] | undefined;
+  hint?: string;
+}
+
+export function CheckboxField({ label, checked, onChange, errors = [], hint }: CheckboxFieldProps) {
+  const id = useId();
+  const invalid = errors.length > 0;
+  const describedBy = [hint ? `${id}-hint` : '', invalid ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div className="field field--checkbox">
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={checked}
+          aria-invalid={invalid || undefined}
+          aria-describedby={describedBy === '' ? undefined : describedBy}
+          onChange={(event) => {
+            onChange(event.target.checked);
+          }}
+        />
+        {label}
+      </label>
+      {hint && (
+        <p className="field__hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      {invalid && (
+        <p className="field__error" id={`${id}-error`}>
+          {errors.join(' ')}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** The messages that belong to no single field, above a form. */
+export function FormAlert({ messages }: { messages: readonly string[] }) {
+  if (messages.length === 0) return null;
+  return (
+    <div className="form-alert" role="alert">
+      {messages.map((message) => (
+        <p key={message}>{message}</p>
+      ))}
+    </div>
+  );
+}

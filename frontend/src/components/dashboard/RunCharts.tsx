@@ -1,0 +1,45 @@
+import type { TrainingRunDetail } from '../../api/training';
+import { formatPercent } from '../../dashboard/format';
+import { LineChart, type ChartSeries } from './LineChart';
+
+const loss = (y: number) => (Math.abs(y) >= 10 ? y.toFixed(0) : y.toFixed(2));
+const step = (x: number) => String(Math.round(x));
+
+export function trainLoss(run: TrainingRunDetail, name = 'Training loss'): ChartSeries {
+  return { name, points: run.series.train.map((p) => ({ x: p.step, y: p.loss })) };
+}
+
+export function evalLogLoss(run: TrainingRunDetail, name = 'Validation log loss'): ChartSeries {
+  return { name, points: run.series.eval.map((p) => ({ x: p.step, y: p.log_loss })) };
+}
+
+export function evalAccuracy(run: TrainingRunDetail, name = 'Validation accuracy'): ChartSeries {
+  return { name, points: run.series.eval.map((p) => ({ x: p.step, y: p.accuracy })) };
+}
+
+export function LossChart({ series, title = 'Loss' }: { series: readonly ChartSeries[]; title?: string }) {
+  return (
+    <LineChart
+      title={title}
+      series={series}
+      xLabel="Step"
+      formatX={step}
+      formatY={loss}
+      emptyText="No loss reported yet."
+    />
+  );
+}
+
+export function AccuracyChart({ series, title = 'Accuracy' }: { series: readonly ChartSeries[]; title?: string }) {
+  return (
+    <LineChart
+      title={title}
+      series={series}
+      xLabel="Step"
+      yDomain={[0, 1]}
+      formatX={step}
+      formatY={(y) => formatPercent(y, 0)}
+      emptyText="No evaluation yet."
+    />
+  );
+}

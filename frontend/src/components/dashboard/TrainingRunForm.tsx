@@ -1,0 +1,179 @@
+import { useState, type SubmitEvent } from 'react';
+import { listDatasetVersions } from '../../api/dashboard';
+import { startTrainingRun, type TrainingMode, type TrainingRun, type TrainingRunConfig } from '../../api/training';
+import { formErrors, NO_ERRORS, parseNumber, type FormErrors } from '../../dashboard/formErrors';
+import { useAction } from '../../dashboard/useAction';
+import { useResource } from '../../dashboard/useResource';
+import { FormAlert, FormField } from './FormField';
+
+type NumberKey = 'epochs' | 'learning_rate' | 'max_length' | 'token_budget' | 'seed';
+
+const NUMBER_FIELDS: { key: NumberKey; label: string; hint: string; integer: boolean }[] = [
+  { key: 'epochs', label: 'Epochs', hint: 'Passes over the training split.', integer: true },
+  { key: 'learning_rate', label: 'Learning rate', hint: 'For example 2e-5.', integer: false },
+  { key: 'max_length', label: 'Max length', hint: 'Tokens per prompt and completion.', integer: true },
+  { key: 'token_budget', label: 'Token budget', hint: 'Tokens per batch.', integer: true },
+  { key: 'seed', label: 'Seed', hint: 'For a repeatable run.', integer: true },
+];
+
+const CONFIG_FIELDS = ['backbone', 'mode', ...NUMBER_FIELDS.map((f) => f.key)];
+
+/** The server may name a config field `config.epochs` or `epochs`. */
+function fieldFor(path: string): string | null {
+  const name = path.startsWith('config.') ? path.slice('config.'.length) : path;
+  if (CONFIG_FIELDS.includes(name)) return name;
+  return path === 'dataset_version' ? path : null;
+}
+
+type Draft = { backbone: string; mode: TrainingMode; datasetVersion: string } & Record<NumberKey, string>;
+
+const INITIAL: Draft = {
+  backbone: '',
+  mode: 'full',
+  datasetVersion: '',
+  epochs: '',
+  learning_rate: '',
+  max_length: '',
+  token_budget: '',
+  seed: '',
+};
+
+/** The config for a draft (empty fields left to the server), or what is wrong with it. */
+function toConfig(draft: Draft): TrainingRunConfig | FormErrors {
+  const config: TrainingRunConfig = { mode: draft.mode };
+  if (draft.backbone.trim() !== '') config.backbone = draft.backbone.trim();
+  const fields: FormErrors['fields'] = {};
+  for (const { key, integer } of NUMBER_FIELDS) {
+    const value = parseNumber(draft[key]);
+    if (value === undefined) continue;
+    if (Number.isNaN(value) || (integer && !Number.isInteger(value))) {
+      fields[key] = [integer ? 'Enter a whole number, or leave it empty.' : 'Enter a number, or leave it empty.'];
+    } else {
+      config[key] = value;
+    }
+  }
+  return Object.keys(fields).length > 0 ? { general: [], fields } : config;
+}
+
+interface TrainingRunFormProps {
+  projectId: number;
+  onStarted: (run: TrainingRun) => void;
+}
+
+/** Start a training run: backbone, mode, hyperparameters and the dataset version. */
+export function TrainingRunForm({ projectId, onStarted }: TrainingRunFormProps) {
+  const [draft, setDraft] = useState<Draft>(INITIAL);
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const action = useAction();
+  const versions = useResource(`ready-datasets:${projectId}`, (signal) =>
+    listDatasetVersions(projectId, 1, signal),
+  );
+  const ready = versions.state.status === 'loaded' ? versions.state.data.results.filter((v) => v.status === 'ready') : [];
+
+  function set<K extends keyof Draft>(key: K, value: Draft[K]) {
+    setDraft((before) => ({ ...before, [key]: value }));
+  }
+
+  async function handleSubmit(event: SubmitEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (action.pending) return;
+    const config = toConfig(draft);
+    if ('general' in config) {
+      action.reset();
+      setErrors(config);
+      return;
+    }
+    setErrors(NO_ERRORS);
+    const datasetVersion = draft.datasetVersion === '' ? null : Number(draft.datasetVersion);
+    const run = await action.run('start', () => startTrainingRun(projectId, { dataset_version: datasetVersion, config }));
+    if (run) onStarted(run);
+  }
+
+  const shown = action.error ? formErrors(action.error, fieldFor) : errors;
+
+  return (
+    <form className="form-grid" onSubmit={(e) => void handleSubmit(e)} noValidate aria-busy={action.pending !== null}>
+      <FormAlert messages={shown.general} />
+      <FormField
+        label="Backbone"
+        hint="A local path or hub name of a sequence-classification model. Empty: the default MiniLM."
+        errors={shown.fields.backbone}
+        className="form-grid__wide"
+      >
+        {(control) => (
+          <input
+            {...control}
+            type="text"
+            placeholder="Default MiniLM"
+            autoCapitalize="none"
+            spellCheck={false}
+            value={draft.backbone}
+            onChange={(e) => {
+              set('backbone', e.target.value);
+            }}
+          />
+        )}
+      </FormField>
+      <FormField label="Mode" hint="What is trained." errors={shown.fields.mode}>
+        {(control) => (
+          <select
+            {...control}
+            value={draft.mode}
+            onChange={(e) => {
+              set('mode', e.target.value as TrainingMode);
+            }}
+          >
+            <option value="full">Full fine-tune</option>
+            <option value="top_layers">Top layers</option>
+            <option value="head">Head only</option>
+          </select>
+        )}
+      </FormField>
+      <FormField
+        label="Dataset version"
+        hint={versions.state.status === 'error' ? `The versions couldn’t be loaded: ${versions.state.error.message}` : 'Only ready versions can be trained on.'}
+        errors={shown.fields.dataset_version}
+      >
+        {(control) => (
+          <select
+            {...control}
+            value={draft.datasetVersion}
+            onChange={(e) => {
+              set('datasetVersion', e.target.value);
+            }}
+          >
+            <option value="">Latest ready version</option>
+            {ready.map((version) => (
+              <option key={version.id} value={version.number}>
+                Version {version.number}
+                {version.name ? ` · ${version.name}` : ''}
+              </option>
+            ))}
+          </select>
+        )}
+      </FormField>
+      {NUMBER_FIELDS.map(({ key, label, hint, integer }) => (
+        <FormField key={key} label={label} hint={hint} errors={shown.fields[key]}>
+          {(control) => (
+            <input
+              {...control}
+              type="text"
+              inputMode={integer ? 'numeric' : 'decimal'}
+              placeholder="Default"
+              value={draft[key]}
+              onChange={(e) => {
+                set(key, e.target.value);
+              }}
+            />
+          )}
+        </FormField>
+      ))}
+      <div className="form-grid__wide">
+        <button type="submit" className="button button--primary" disabled={action.pending !== null}>
+          {action.pending && <span className="spinner" aria-hidden="true" />}
+          Start training run
+        </button>
+      </div>
+    </form>
+  );
+}

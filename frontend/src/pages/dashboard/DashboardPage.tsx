@@ -1,0 +1,106 @@
+import type { ReactNode } from 'react';
+import { getProject, type Project } from '../../api/client';
+import { ProjectNav } from '../../components/dashboard/ProjectNav';
+import { ErrorState, LoadingState } from '../../components/dashboard/StatePanels';
+import { dashboardRoute, sectionOf, workspacePath, type DashboardRoute } from '../../dashboard/routes';
+import { useResource } from '../../dashboard/useResource';
+import { Link, Redirect } from '../../router';
+import { useDocumentTitle } from '../../useDocumentTitle';
+import '../../dashboard/dashboard.css';
+import { DatasetsPage } from './DatasetsPage';
+import { DatasetVersionPage } from './DatasetVersionPage';
+import { ImportPage } from './ImportPage';
+import { MembersPage } from './MembersPage';
+import { ModelsPage } from './ModelsPage';
+import { OverviewPage } from './OverviewPage';
+import { RunComparePage } from './RunComparePage';
+import { TrainingPage } from './TrainingPage';
+import { TrainingRunPage } from './TrainingRunPage';
+
+function AdminOnly({ children }: { children: string }) {
+  return (
+    <div className="state state--empty">
+      <p className="state__title">Only project admins can {children}.</p>
+      <p className="state__detail">Ask an admin of this project if you need a change.</p>
+    </div>
+  );
+}
+
+function SectionNotFound({ projectId }: { projectId: number }) {
+  useDocumentTitle('Page not found');
+  return (
+    <div className="state">
+      <h1 className="page__title">Page not found</h1>
+      <p className="state__detail">This project has no page at this address.</p>
+      <Link className="button" to={`/projects/${projectId}`}>
+        Back to the overview
+      </Link>
+    </div>
+  );
+}
+
+function section(route: DashboardRoute, project: Project): ReactNode {
+  const isAdmin = project.role === 'admin';
+  switch (route.page) {
+    case 'overview':
+      return <OverviewPage project={project} />;
+    case 'datasets':
+      return <DatasetsPage project={project} />;
+    case 'dataset':
+      return <DatasetVersionPage key={route.number} project={project} number={route.number} />;
+    case 'training':
+      return <TrainingPage project={project} />;
+    case 'run':
+      return <TrainingRunPage key={route.runId} project={project} runId={route.runId} />;
+    case 'compare':
+      return <RunComparePage project={project} />;
+    case 'models':
+      return <ModelsPage project={project} />;
+    case 'members':
+      return isAdmin ? <MembersPage project={project} /> : <AdminOnly>manage members</AdminOnly>;
+    case 'import':
+      return isAdmin ? <ImportPage project={project} /> : <AdminOnly>import items</AdminOnly>;
+    case 'not-found':
+      return <SectionNotFound projectId={project.id} />;
+  }
+}
+
+interface DashboardPageProps {
+  projectId: number;
+  /** The path after `/projects/<id>/` (`''`, `training`, `training/12`, …). */
+  subpath: string;
+}
+
+/**
+ * The researcher's dashboard for one project, with its navigation; annotators
+ * are sent to the ranking workspace, the only page they have.
+ */
+export function DashboardPage({ projectId, subpath }: DashboardPageProps) {
+  const { state, retry } = useResource(`project:${projectId}`, (signal) => getProject(projectId, signal));
+  const route = dashboardRoute(subpath);
+
+  if (state.status === 'loaded' && state.data.role === 'annotator') {
+    return <Redirect to={workspacePath(projectId)} />;
+  }
+
+  return (
+    <main id="main" className="dashboard">
+      {state.status === 'loading' && <LoadingState>Loading the project…</LoadingState>}
+      {state.status === 'error' && (
+        <ErrorState title="Couldn’t open this project." error={state.error} onRetry={retry} />
+      )}
+      {state.status === 'loaded' && (
+        <>
+          <div className="dashboard__header">
+            <Link to="/" className="back-link">
+              ← My projects
+            </Link>
+            <p className="dashboard__project">{state.data.name}</p>
+            <ProjectNav projectId={projectId} role={state.data.role} current={sectionOf(route)} />
+          </div>
+          {section(route, state.data)}
+        </>
+      )}
+    </main>
+  );
+}

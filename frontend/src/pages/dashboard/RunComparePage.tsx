@@ -1,0 +1,138 @@
+import type { ReactNode } from 'react';
+import type { Project } from '../../api/client';
+import { getTrainingRun, type TrainingRunDetail } from '../../api/training';
+import { configKeys, configLabel } from '../../components/dashboard/ConfigList';
+import { AccuracyChart, evalAccuracy, LossChart, trainLoss } from '../../components/dashboard/RunCharts';
+import { Section } from '../../components/dashboard/Section';
+import { EmptyState, ErrorState, LoadingState } from '../../components/dashboard/StatePanels';
+import { StatusBadge } from '../../components/dashboard/StatusBadge';
+import { describeValue } from '../../dashboard/datasetVersion';
+import { MISSING } from '../../dashboard/format';
+import { formatMetric, metricKeys, metricLabel } from '../../dashboard/metrics';
+import { compareRunIds, dashboardPath, trainingRunPath } from '../../dashboard/routes';
+import { useResource } from '../../dashboard/useResource';
+import { Link, useLocation } from '../../router';
+import { useDocumentTitle } from '../../useDocumentTitle';
+
+interface Row {
+  label: string;
+  cells: (run: TrainingRunDetail) => ReactNode;
+}
+
+function rows(runs: readonly TrainingRunDetail[]): { group: string; rows: Row[] }[] {
+  return [
+    {
+      group: 'Run',
+      rows: [
+        { label: 'Status', cells: (run) => <StatusBadge status={run.status} /> },
+        { label: 'Dataset', cells: (run) => `Version ${run.dataset_version}` },
+        { label: 'Steps', cells: (run) => (run.total_steps > 0 ? `${run.step} / ${run.total_steps}` : MISSING) },
+      ],
+    },
+    {
+      group: 'Configuration',
+      rows: configKeys(...runs.map((run) => run.config)).map((key) => ({
+        label: configLabel(key),
+        cells: (run) => (key in run.config ? describeValue(run.config[key]) : 'default'),
+      })),
+    },
+    {
+      group: 'Final metrics',
+      rows: metricKeys(...runs.map((run) => run.metrics)).map((key) => ({
+        label: metricLabel(key),
+        cells: (run) => formatMetric(key, run.metrics[key]),
+      })),
+    },
+  ];
+}
+
+function CompareTable({ projectId, runs }: { projectId: number; runs: readonly TrainingRunDetail[] }) {
+  return (
+    <div className="table-scroll">
+      <table className="data-table compare-table">
+        <caption className="visually-hidden">Runs side by side</caption>
+        <thead>
+          <tr>
+            <td />
+            {runs.map((run) => (
+              <th key={run.id} scope="col">
+                <Link to={trainingRunPath(projectId, run.id)}>Run {run.number}</Link>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        {rows(runs).map(({ group, rows: groupRows }) =>
+          groupRows.length === 0 ? null : (
+            <tbody key={group}>
+              <tr className="compare-table__group">
+                <th scope="colgroup" colSpan={runs.length + 1}>
+                  {group}
+                </th>
+              </tr>
+              {groupRows.map((row) => (
+                <tr key={row.label}>
+                  <th scope="row">{row.label}</th>
+                  {runs.map((run) => (
+                    <td key={run.id}>{row.cells(run)}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          ),
+        )}
+      </table>
+    </div>
+  );
+}
+
+/** Two or more runs side by side: config, final metrics, and their curves overlaid. */
+export function RunComparePage({ project }: { project: Project }) {
+  useDocumentTitle(`Compare runs · ${project.name}`);
+  const location = useLocation();
+  const ids = compareRunIds(location.searchParams);
+  const { state, retry } = useResource(`compare:${project.id}:${ids.join(',')}`, (signal) =>
+    Promise.all(ids.map((id) => getTrainingRun(project.id, id, signal))),
+  );
+
+  return (
+    <>
+      <div className="page__header">
+        <div>
+          <Link to={dashboardPath(project.id, 'training')} className="back-link">
+            ← All runs
+          </Link>
+          <h1 className="page__title">Compare runs</h1>
+        </div>
+      </div>
+      {ids.length < 2 ? (
+        <EmptyState title="Pick two or more runs to compare.">
+          <Link to={dashboardPath(project.id, 'training')}>Choose them on the Training page.</Link>
+        </EmptyState>
+      ) : (
+        <>
+          {state.status === 'loading' && <LoadingState>Loading the runs…</LoadingState>}
+          {state.status === 'error' && (
+            <ErrorState title="Couldn’t load the runs." error={state.error} onRetry={retry} />
+          )}
+          {state.status === 'loaded' && (
+            <>
+              <Section title="Side by side">
+                <CompareTable projectId={project.id} runs={state.data} />
+              </Section>
+              <div className="chart-grid">
+                <LossChart
+                  title="Training loss"
+                  series={state.data.map((run) => trainLoss(run, `Run ${run.number}`))}
+                />
+                <AccuracyChart
+                  title="Validation accuracy"
+                  series={state.data.map((run) => evalAccuracy(run, `Run ${run.number}`))}
+                />
+              </div>
+            </>
+          )}
+        </>
+      )}
+    </>
+  );
+}
