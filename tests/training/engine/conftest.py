@@ -3,8 +3,6 @@
 import pytest
 from transformers import (
     AutoTokenizer,
-    BertConfig,
-    BertForSequenceClassification,
     GPT2Config,
     GPT2ForSequenceClassification,
 )
@@ -20,17 +18,9 @@ def _save(model, path):
 
 
 @pytest.fixture(scope="session")
-def tiny_bert(tmp_path_factory):
-    config = BertConfig(
-        vocab_size=30522,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-        num_labels=1,
-    )
-    return _save(BertForSequenceClassification(config), tmp_path_factory.mktemp("bert"))
+def tiny_bert(tiny_backbone):
+    """The tiny BERT of tests/conftest.py."""
+    return tiny_backbone
 
 
 @pytest.fixture(scope="session")
