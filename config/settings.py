@@ -12,6 +12,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
+from config.storage import default_storage_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env.string("RANKWISE_DATA_DIR", str(BASE_DIR / "var")) or "var").resolve()
@@ -129,8 +130,9 @@ STATIC_ROOT = Path(env.string("DJANGO_STATIC_ROOT", str(DATA_DIR / "static")) or
 with contextlib.suppress(OSError):
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.is_dir() else []
+# Models and exports: local disk under MEDIA_ROOT, or an S3-compatible bucket (config/storage.py).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_from_env(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(env.string("RANKWISE_MEDIA_ROOT", str(DATA_DIR / "media")) or "").resolve()

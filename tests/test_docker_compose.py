@@ -9,7 +9,7 @@ import pytest
 import yaml
 from django.core.management import get_commands
 
-from config import env
+from config import env, storage
 from config.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +40,16 @@ def test_app_services_run_on_postgresql_and_redis(service):
     assert environment["DATABASE_URL"].startswith("postgres://")
     assert environment["CELERY_BROKER_URL"].startswith("redis://")
     assert environment["DJANGO_DEBUG"] == "false"
+
+
+STORAGE_VARIABLES = set(storage.VARIABLES)
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_app_services_pass_the_artifact_storage_settings_through(service):
+    environment = SERVICES[service]["environment"]
+    assert set(environment) >= STORAGE_VARIABLES
+    assert environment["RANKWISE_STORAGE"] == "${RANKWISE_STORAGE:-local}"
 
 
 def test_web_serves_the_real_wsgi_application():

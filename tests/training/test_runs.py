@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from training.engine import TrainConfig
 from training.models import ModelVersion, TrainingPoint, TrainingRun
 from training.services import execute, runs
 from training.services.scoring import completions_score
@@ -100,3 +101,40 @@ def test_a_project_without_a_ready_version_cannot_train(project):
     with pytest.raises(ValidationError) as raised:
         runs.training_run_create(project=project, config={})
     assert "dataset_version" in raised.value.message_dict
+
+
+def test_a_short_run_charts_a_loss_point_for_every_step(
+    project, version, tiny_config, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    config = {k: v for k, v in tiny_config.items() if k != "log_every"}
+    with django_capture_on_commit_callbacks(execute=False):
+        run = runs.training_run_create(project=project, config=config)
+    assert run.config["log_every"] == TrainConfig().log_every > 1
+    assert execute.training_run_execute(run_id=run.pk) == "succeeded"
+    run.refresh_from_db()
+    assert 1 < run.total_steps < run.config["log_every"]
+    steps = TrainingPoint.objects.filter(run=run, kind="train").values_list("step", flat=True)
+    assert sorted(steps) == list(range(1, run.total_steps + 1))
+
+
+@pytest.mark.parametrize(
+    ("total_steps", "log_every", "kept"),
+    [(40, 10, 40), (300, 10, 50), (2000, 10, 200), (300, 1, 300)],
+)
+def test_the_chart_keeps_fifty_points_or_more_and_at_most_one_per_log_every(
+    run, total_steps, log_every, kept
+):
+    reporter = execute._Reporter(
+        runs.training_run_claim(run_id=run.pk, device="cpu"), log_every=log_every
+    )
+    for step in range(1, total_steps + 1):
+        reporter.on_event({"event": "step", "step": step, "total_steps": total_steps, "loss": 0.5})
+    assert TrainingPoint.objects.filter(run=run, kind="train").count() == kept
+
+
+def test_the_engine_reports_every_step_only_of_a_run_that_cannot_be_long():
+    config = TrainConfig(epochs=2, log_every=10)
+    assert execute.engine_log_every(config, prompts=5_000) == 1
+    assert execute.engine_log_every(config, prompts=50_000) == 10

@@ -8,6 +8,7 @@ knows nothing of Django; this module adapts its events to rows.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +27,13 @@ from training.services.retrain import model_version_decide
 from training.services.runs import Claim, log, mine, run_dir, training_run_claim
 
 logger = logging.getLogger(__name__)
+
+# The dashboard charts a run's loss from the points the reporter keeps: at least this many
+# when the run has the steps, at most one per configured ``log_every``.
+CHART_POINTS = 50
+# Up to this many optimizer steps the engine reports every step and the reporter picks the
+# points. A longer run keeps the configured interval: a report costs the device a sync.
+EVERY_STEP_UP_TO = 20_000
 
 
 def training_run_execute(*, run_id: int) -> str:
@@ -54,9 +62,12 @@ def _train(claim: Claim, beat: _Heartbeat) -> str:
 
     run = claim.run
     config = TrainConfig.from_dict(run.config)
-    reporter = _Reporter(claim)
+    # The chart keeps points at the configured interval, closer for a short run; the
+    # engine reports as often as that needs.
+    reporter = _Reporter(claim, log_every=config.log_every)
     train_data = list(dataset_records(version_id=run.dataset_version_id, split="train"))
     eval_data = list(dataset_records(version_id=run.dataset_version_id, split="validation"))
+    config.log_every = engine_log_every(config, prompts=len({r["prompt"] for r in train_data}))
     log(run=run, message=f"{len(train_data)} train and {len(eval_data)} validation records")
     result = train(
         config,
@@ -81,6 +92,14 @@ def _train(claim: Claim, beat: _Heartbeat) -> str:
         model_id = model.pk
         transaction.on_commit(lambda: model_feedback_refresh.delay(model_id))
     return TrainingRun.Status.SUCCEEDED
+
+
+def engine_log_every(config: TrainConfig, *, prompts: int) -> int:
+    """Every step for a run of at most ``EVERY_STEP_UP_TO`` steps, else the configured
+    interval. The engine counts its steps only once it has tokenized, but every micro-batch
+    holds at least one prompt, which bounds them from the data."""
+    most_steps = math.ceil(math.ceil(config.epochs) * prompts / config.grad_accum)
+    return 1 if most_steps <= EVERY_STEP_UP_TO else config.log_every
 
 
 def dataset_records(*, version_id: int, split: str) -> Iterator[dict[str, Any]]:
@@ -142,20 +161,26 @@ def _device_name(device: str) -> str:
 class _Reporter:
     """Engine events → progress, metric points and log lines (throttled to the database)."""
 
-    def __init__(self, claim: Claim) -> None:
+    def __init__(self, claim: Claim, *, log_every: int) -> None:
         self.claim = claim
+        self.log_every = log_every
         self.last_progress = 0.0
+        self.last_point = 0
 
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
         run = self.claim.run
         if kind == "step":
-            TrainingPoint.objects.create(
-                run=run,
-                kind=TrainingPoint.Kind.TRAIN,
-                step=event["step"],
-                values={"loss": event.get("loss"), "lr": event.get("lr")},
-            )
+            step, total = event["step"], event.get("total_steps") or event["step"]
+            stride = min(self.log_every, max(1, total // CHART_POINTS))
+            if step - self.last_point >= stride or step == total:
+                self.last_point = step
+                TrainingPoint.objects.create(
+                    run=run,
+                    kind=TrainingPoint.Kind.TRAIN,
+                    step=step,
+                    values={"loss": event.get("loss"), "lr": event.get("lr")},
+                )
             now = time.monotonic()
             if now - self.last_progress >= 1.0 or event["step"] == event.get("total_steps"):
                 self.last_progress = now

@@ -74,21 +74,55 @@ def model_version_promote(*, model: ModelVersion, decision: str = "") -> ModelVe
 
 
 def model_local_dir(model: ModelVersion) -> Path:
-    """A local folder with the model's files, which transformers can load."""
+    """A local folder with the model's files, which transformers can load: the storage's
+    own folder on local disk, else a copy downloaded once into ``DATA_DIR/model-cache``."""
     try:
         return Path(default_storage.path(f"{model.artifact}/{model.files[0]}")).parent
-    except NotImplementedError:  # remote storage: download once per process host
-        target = Path(settings.DATA_DIR) / "model-cache" / model.artifact
-        if not (target / METADATA).exists():
-            partial = target.with_name(target.name + ".partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            partial.mkdir(parents=True)
-            for name in model.files:
-                with default_storage.open(f"{model.artifact}/{name}", "rb") as source:
-                    (partial / name).write_bytes(source.read())
-            shutil.rmtree(target, ignore_errors=True)
-            partial.rename(target)
+    except NotImplementedError:  # a remote storage (S3) has no local path
+        return _model_cached(model)
+
+
+def _model_cached(model: ModelVersion) -> Path:
+    """Several processes of one host may load the same model at once: each downloads
+    into its own temporary folder and the first rename wins; a folder already in place
+    is never replaced while it is still the right model's."""
+    target = Path(settings.DATA_DIR) / "model-cache" / model.artifact
+    if _is_copy_of(target, model):
         return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        for name in model.files:
+            with (
+                default_storage.open(f"{model.artifact}/{name}", "rb") as source,
+                (partial / name).open("wb") as copy,
+            ):
+                shutil.copyfileobj(source, copy, 1 << 20)
+        (partial / _CACHE_STAMP).write_text(_stamp(model))
+        if target.exists() and not _is_copy_of(target, model):
+            shutil.rmtree(target, ignore_errors=True)  # a deleted model's, same prefix
+        try:
+            partial.rename(target)
+        except OSError:
+            if not _is_copy_of(target, model):  # another process was first, with this model
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return target
+
+
+# Written last into a cached copy: which model it is, so that a model registered anew
+# under a reused prefix (after a deletion, or another database) is not served stale.
+_CACHE_STAMP = ".rankwise-model"
+
+
+def _stamp(model: ModelVersion) -> str:
+    return f"{model.pk} {model.created_at.isoformat()}"
+
+
+def _is_copy_of(folder: Path, model: ModelVersion) -> bool:
+    stamp = folder / _CACHE_STAMP
+    return stamp.is_file() and stamp.read_text() == _stamp(model)
 
 
 def model_zip(model: ModelVersion) -> IO[bytes]:
