@@ -31,4 +31,5 @@ RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS
     python manage.py collectstatic --noinput -v 0
 USER rankwise
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]
+CMD ["gunicorn", "config.wsgi:application", "--config", "python:config.gunicorn", \
+     "--bind", "0.0.0.0:8000", "--workers", "4"]

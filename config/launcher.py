@@ -23,6 +23,7 @@ def _commands(host: str, port: int) -> dict[str, list[str]]:
     return {
         "web": [
             python, "-m", "gunicorn", "config.wsgi:application",
+            "--config", "python:config.gunicorn",
             "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
             "--access-logfile", "-", "--timeout", "120",
         ],

@@ -91,12 +91,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.integer("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Parameters bound by the server, so psycopg prepares a statement once it has run five
-    # times on a connection: PostgreSQL then skips parsing and planning for the annotators'
-    # hot statements. Turn it off behind a transaction-pooling PgBouncer older than 1.21.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env.boolean(
-        "DATABASE_SERVER_SIDE_BINDING", True
-    )
+    # Parameters bound by the server, and a statement prepared once it has run
+    # DATABASE_PREPARE_THRESHOLD times on a connection (Django's own default, None, never
+    # prepares): PostgreSQL then skips parsing and planning the annotators' hot statements.
+    # Behind a transaction-pooling PgBouncer older than 1.21, set both off (false, 0).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["server_side_binding"] = env.boolean("DATABASE_SERVER_SIDE_BINDING", True)
+    prepare_threshold = env.integer("DATABASE_PREPARE_THRESHOLD", 5, minimum=0)
+    options["prepare_threshold"] = prepare_threshold or None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ------------------------------------------------------------------

@@ -78,14 +78,30 @@ def _lock_next_prompt(
     else:
         query = _sql("next_regular")
         params.append(project.raters_per_item)
-    cursor.execute(query + _skip_locked(), params)
+    _execute_planned_now(cursor, query + _skip_locked(), params)
     row = cursor.fetchone()
     if row is None:
         # Every remaining candidate may be locked for a moment by another annotator's
         # lease: wait for them rather than answer "nothing left" while items need raters.
-        cursor.execute(query + _lock(), params)
+        _execute_planned_now(cursor, query + _lock(), params)
         row = cursor.fetchone()
     return sql.from_row(Prompt, row) if row is not None else None
+
+
+def _execute_planned_now(cursor: Any, query: str, params: list[Any]) -> None:
+    """Run the queue scan without preparing it, so PostgreSQL plans it for this call.
+
+    Every other hot statement is prepared (settings: DATABASE_PREPARE_THRESHOLD) and runs
+    a generic plan. This one's cost depends on the state of the queue head, which changes
+    with every claim: under a generic plan it grew from 0.1 ms to over 1 ms a call within
+    a minute of load, and PostgreSQL's CPU a request from 2.0 to 3.1 ms at saturation
+    (benchmarks/annotation_load).
+    """
+    if connection.vendor != "postgresql":
+        cursor.execute(query, params)
+        return
+    with connection.wrap_database_errors:
+        cursor.cursor.execute(query, params, prepare=False)
 
 
 def _lease(

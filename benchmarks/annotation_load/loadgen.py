@@ -6,7 +6,8 @@
 Reads the project id and tokens from ``out/setup.json`` (written by setup.py). Writes
 ``out/<label>.json`` (throughput, latency percentiles per endpoint, status and error
 counts) and ``out/<label>-accepted.csv``: every (client_request_id, prompt_id, user_id) that
-got a 201, for check_invariants.py.
+got a 201, for check_invariants.py; ``out/<label>-requests.csv``: each request's start
+(seconds into the run) and latency, to see whether slow requests cluster in time.
 
 HTTP/1.1 is spoken over raw asyncio streams with one keep-alive connection per annotator, as
 a browser tab would hold: the generator shares two cores with gunicorn and PostgreSQL, so it
@@ -130,11 +131,15 @@ class Connection:
 @dataclass
 class Endpoint:
     latencies_ms: list[float] = field(default_factory=list)
+    started_s: list[float] = field(default_factory=list)  # monotonic start of each request
     statuses: Counter[str] = field(default_factory=Counter)
     samples: dict[str, str] = field(default_factory=dict)
 
-    def record(self, status: int | str, latency_ms: float, body: bytes = b"") -> None:
+    def record(
+        self, status: int | str, started_s: float, latency_ms: float, body: bytes = b""
+    ) -> None:
         self.latencies_ms.append(latency_ms)
+        self.started_s.append(started_s)
         self.statuses[str(status)] += 1
         if status not in (200, 201, 204) and str(status) not in self.samples:
             self.samples[str(status)] = body[:300].decode("utf-8", "replace")
@@ -186,15 +191,15 @@ def _tiers(ids: list[int], rng: random.Random) -> list[list[int]]:
 async def _timed(
     conn: Connection, endpoint: Endpoint, path: str, headers: bytes, body: bytes
 ) -> tuple[int, bytes] | None:
-    started = time.perf_counter()
+    started = time.monotonic()
     try:
         async with asyncio.timeout(REQUEST_TIMEOUT_S):
             status, payload = await conn.request(path, headers, body)
     except (OSError, asyncio.IncompleteReadError, ServerClosed, TimeoutError) as error:
         conn.close()
-        endpoint.record(type(error).__name__, (time.perf_counter() - started) * 1000)
+        endpoint.record(type(error).__name__, started, (time.monotonic() - started) * 1000)
         return None
-    endpoint.record(status, (time.perf_counter() - started) * 1000, payload)
+    endpoint.record(status, started, (time.monotonic() - started) * 1000, payload)
     return status, payload
 
 
@@ -333,6 +338,11 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             100 * (cpu_after[0] - cpu_before[0]) / max(1, cpu_after[1] - cpu_before[1]), 1
         ),
         "accepted": run.accepted,
+        "timeline": [
+            (name, round(at - started, 4), round(ms, 2))
+            for name, endpoint in (("next", run.next), ("submit", run.submit))
+            for at, ms in zip(endpoint.started_s, endpoint.latencies_ms, strict=True)
+        ],
     }
 
 
@@ -360,7 +370,13 @@ def main() -> None:
     args.label = args.label or f"pause-{args.pause:g}"
     result = asyncio.run(_main(args))
     accepted = result.pop("accepted")
+    timeline = sorted(result.pop("timeline"), key=lambda row: row[1])
     OUT.mkdir(exist_ok=True)
+    # Every request's start (s into the run) and latency: shows whether slow ones cluster.
+    with (OUT / f"{args.label}-requests.csv").open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["endpoint", "started_s", "latency_ms"])
+        writer.writerows(timeline)
     with (OUT / f"{args.label}-accepted.csv").open("w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["client_request_id", "prompt_id", "user_id"])

@@ -6,7 +6,7 @@
 #   bash benchmarks/annotation_load/run.sh
 #
 # Knobs (environment): DATABASE_URL, PORT (8055), WORKER_CLASS (gthread), WORKERS (2),
-# THREADS (8), ANNOTATORS (200), DURATION (60), PAUSE (1.0).
+# THREADS (8), ANNOTATORS (200), DURATION (60), PAUSE (1.0), GUNICORN_ARGS (extra options).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -57,7 +57,8 @@ echo "== gunicorn: $WORKER_CLASS, $WORKERS workers × $THREADS threads on :$PORT
 # keep-alive above the pause, so an annotator's connection survives between its requests.
 timeout 900 .venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$PORT" \
     --worker-class "$WORKER_CLASS" --workers "$WORKERS" --threads "$THREADS" \
-    --keep-alive 5 --timeout 60 --log-level warning >"$OUT/gunicorn.log" 2>&1 &
+    --config python:config.gunicorn --keep-alive 5 --timeout 60 --log-level warning \
+    ${GUNICORN_ARGS:-} >"$OUT/gunicorn.log" 2>&1 &
 GUNICORN=$!
 trap 'kill "$GUNICORN" 2>/dev/null || true; wait "$GUNICORN" 2>/dev/null || true' EXIT
 for _ in $(seq 60); do
@@ -67,8 +68,15 @@ for _ in $(seq 60); do
 done
 
 loadgen() {
+    # vmstat beside each run: a latency spike next to a run queue, iowait or steal spike
+    # points at the machine, not the code.
+    local label=${*: -1}
+    vmstat -t 1 >"$OUT/$label-vmstat.log" 2>&1 &
+    local vmstat=$! rc=0
     timeout $((DURATION + 120)) "$PY" "$HERE/loadgen.py" --url "http://127.0.0.1:$PORT" \
-        --annotators "$ANNOTATORS" --gunicorn-pid "$GUNICORN" --database-url "$DATABASE_URL" "$@"
+        --annotators "$ANNOTATORS" --gunicorn-pid "$GUNICORN" --database-url "$DATABASE_URL" "$@" || rc=$?
+    kill "$vmstat" 2>/dev/null || true
+    return "$rc"
 }
 failed=0
 check() {
