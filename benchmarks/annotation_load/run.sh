@@ -5,8 +5,8 @@
 #
 #   bash benchmarks/annotation_load/run.sh
 #
-# Knobs (environment): DATABASE_URL, PORT (8055), WORKER_CLASS (gthread), WORKERS (2),
-# THREADS (8), ANNOTATORS (200), DURATION (60), PAUSE (1.0), GUNICORN_ARGS (extra options).
+# Knobs (environment): DATABASE_URL, PORT (8055), WORKER_CLASS (gthread), WORKERS (4),
+# THREADS (2), ANNOTATORS (200), DURATION (60), PAUSE (1.0), GUNICORN_ARGS (extra options).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -15,8 +15,8 @@ OUT=$HERE/out
 PY=.venv/bin/python
 PORT=${PORT:-8055}
 WORKER_CLASS=${WORKER_CLASS:-gthread}
-WORKERS=${WORKERS:-2}
-THREADS=${THREADS:-8}
+WORKERS=${WORKERS:-4}
+THREADS=${THREADS:-2}
 ANNOTATORS=${ANNOTATORS:-200}
 DURATION=${DURATION:-60}
 PAUSE=${PAUSE:-1.0}
