@@ -124,7 +124,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from annotation.models import Completion, Project, Prompt, Ranking
+    from annotation.models import Project
 
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (e.g. .../rankwise_bench).")
@@ -143,11 +143,22 @@ def main() -> None:
             _run(project, path, "re-import  ", args.items)
         finally:
             if not args.keep:
-                Ranking.objects.filter(project=project).delete()
-                Completion.objects.filter(prompt__project=project).delete()
-                Prompt.objects.filter(project=project).delete()
+                _delete_items(connection, project.pk)
                 project.delete()
                 _vacuum(connection)
+
+
+def _delete_items(connection: Any, project_id: int) -> None:
+    """Set-based: the ORM's cascade would collect 500,000 ids into one statement."""
+    from annotation.models import Completion, Prompt, Ranking
+
+    prompts = f"SELECT id FROM {Prompt._meta.db_table} WHERE project_id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Ranking._meta.db_table} WHERE project_id = %s", [project_id])
+        cursor.execute(
+            f"DELETE FROM {Completion._meta.db_table} WHERE prompt_id IN ({prompts})", [project_id]
+        )
+        cursor.execute(f"DELETE FROM {Prompt._meta.db_table} WHERE project_id = %s", [project_id])
 
 
 if __name__ == "__main__":
