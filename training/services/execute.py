@@ -182,7 +182,7 @@ class _Reporter:
                     values={"loss": event.get("loss"), "lr": event.get("lr")},
                 )
             now = time.monotonic()
-            if now - self.last_progress >= 1.0 or event["step"] == event.get("total_steps"):
+            if now - self.last_progress >= 1.0 or step == event.get("total_steps"):
                 self.last_progress = now
                 TrainingRun.objects.filter(mine(self.claim)).update(
                     step=event["step"],

@@ -1,27 +1,9 @@
-import { act, render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { App } from '../../App';
-import { AuthProvider } from '../../auth/AuthContext';
 import { FakeDashboardBackend, makeVersion } from '../../test/dashboardBackend';
 import { errorResponse } from '../../test/http';
-
-function renderAt(path: string) {
-  window.history.replaceState(null, '', path);
-  return render(
-    <AuthProvider>
-      <App />
-    </AuthProvider>,
-  );
-}
-
-async function elapse(ms: number) {
-  await act(async () => {
-    await vi.advanceTimersByTimeAsync(ms);
-  });
-}
-
-const LOAD = { timeout: 5000 };
+import { elapse, LOAD, renderAt } from '../../test/renderApp';
 
 describe('Datasets', () => {
   beforeEach(() => {

@@ -1,22 +1,10 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { App } from '../../App';
-import { AuthProvider } from '../../auth/AuthContext';
 import type { ImportReport } from '../../api/dashboard';
 import { FakeDashboardBackend } from '../../test/dashboardBackend';
 import { errorResponse, jsonResponse } from '../../test/http';
-
-function renderAt(path: string) {
-  window.history.replaceState(null, '', path);
-  return render(
-    <AuthProvider>
-      <App />
-    </AuthProvider>,
-  );
-}
-
-const LOAD = { timeout: 5000 };
+import { LOAD, renderAt } from '../../test/renderApp';
 
 function jsonl(): File {
   return new File(['{"id": "a"}\n{"id": "b"}\n{"nope": 1}\n'], 'items.jsonl', { type: 'application/jsonl' });

@@ -1,20 +1,8 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { App } from '../../App';
-import { AuthProvider } from '../../auth/AuthContext';
 import { FakeDashboardBackend, makeModel } from '../../test/dashboardBackend';
-
-function renderAt(path: string) {
-  window.history.replaceState(null, '', path);
-  return render(
-    <AuthProvider>
-      <App />
-    </AuthProvider>,
-  );
-}
-
-const LOAD = { timeout: 5000 };
+import { LOAD, renderAt } from '../../test/renderApp';
 
 function modelRow(number: number): HTMLElement {
   return screen.getByRole('row', { name: new RegExp(`^Model version ${number} `) });

@@ -1,22 +1,10 @@
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { App } from '../../App';
-import { AuthProvider } from '../../auth/AuthContext';
 import type { FlaggedItem } from '../../api/dashboard';
 import { FakeDashboardBackend } from '../../test/dashboardBackend';
 import { errorResponse } from '../../test/http';
-
-function renderAt(path: string) {
-  window.history.replaceState(null, '', path);
-  return render(
-    <AuthProvider>
-      <App />
-    </AuthProvider>,
-  );
-}
-
-const LOAD = { timeout: 5000 };
+import { LOAD, renderAt } from '../../test/renderApp';
 
 function flagged(id: number, externalId: string): FlaggedItem {
   return {

@@ -1,21 +1,9 @@
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { App } from '../../App';
-import { AuthProvider } from '../../auth/AuthContext';
 import { FakeDashboardBackend, makeRun, makeVersion } from '../../test/dashboardBackend';
 import { errorResponse } from '../../test/http';
-
-function renderAt(path: string) {
-  window.history.replaceState(null, '', path);
-  return render(
-    <AuthProvider>
-      <App />
-    </AuthProvider>,
-  );
-}
-
-const LOAD = { timeout: 5000 };
+import { LOAD, renderAt } from '../../test/renderApp';
 
 describe('TrainingPage', () => {
   it('shows a field error from the server next to its input', async () => {
