@@ -32,7 +32,12 @@ from training.engine import TrainConfig, train  # noqa: E402
 from training.engine.batching import encode_groups  # noqa: E402
 from training.engine.config import default_backbone  # noqa: E402
 from training.engine.data import load  # noqa: E402
-from training.engine.evaluate import group_rewards, pair_metrics, score_sequences  # noqa: E402
+from training.engine.evaluate import (  # noqa: E402
+    group_rewards,
+    pair_metrics,
+    score_sequences,
+    use_bf16,
+)
 from training.engine.model import RewardModel, disable_dropout  # noqa: E402
 
 SHARED = Path(os.environ.get("RANKWISE_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -89,19 +94,34 @@ def environment() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,
-        "bf16": bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()),
+        "avx512_bf16": bool(torch.cpu._is_avx512_bf16_supported()),
+        "amx": bool(getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()),
     }
 
 
 def rankwise_config(args: argparse.Namespace) -> TrainConfig:
-    return TrainConfig(
-        epochs=args.epochs,
-        learning_rate=args.lr,
-        max_length=MAX_LENGTH,
-        token_budget=TOKEN_BUDGET,
-        seed=args.seed,
-        log_every=10,
-    )
+    values: dict[str, Any] = {
+        "epochs": args.epochs,
+        "learning_rate": args.lr,
+        "max_length": MAX_LENGTH,
+        "token_budget": TOKEN_BUDGET,
+        "seed": args.seed,
+        "precision": args.precision,
+        "log_every": 10,
+    }
+    return TrainConfig.from_dict(values | engine_overrides(args))
+
+
+def engine_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """`--set key=value` (JSON values) for the engine side, e.g. --set dropout=0.1."""
+    out = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
 
 
 def engine_accuracy(model: Any, tokenizer: Any, eval_rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -149,7 +169,7 @@ def run_trl(train_rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[
         num_train_epochs=args.epochs,
         max_length=MAX_LENGTH,
         gradient_checkpointing=False,  # as the engine; TRL's default (True) is ~1.6x slower
-        bf16=bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()),
+        bf16=use_bf16(torch.device("cpu"), args.precision),  # the engine's choice, both sides
         lr_scheduler_type="cosine",
         warmup_steps=0.1,  # a ratio in transformers 5
         max_grad_norm=1.0,
@@ -245,7 +265,11 @@ def part_ab(args: argparse.Namespace) -> dict[str, Any]:
         "batch_pairs_trl": BATCH_PAIRS,
         "token_budget": TOKEN_BUDGET,
         "seed": args.seed,
+        "precision": args.precision,
+        "bf16": use_bf16(torch.device("cpu"), args.precision),
     }
+    if args.side == "rankwise":
+        settings["engine_overrides"] = engine_overrides(args)
     if args.part == "b":
         settings["prompts"] = args.prompts
     return {
@@ -307,9 +331,18 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=2.0)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--precision",
+        choices=["auto", "bf16", "fp32"],
+        default="auto",
+        help="both sides; auto: the engine's rule (bf16 only on GPUs and CPUs with AMX)",
+    )
     parser.add_argument("--prompts", type=int, default=300, help="part b: AlpacaEval prompts")
     parser.add_argument("--head-epochs", type=float, default=40.0)
     parser.add_argument("--tag", default="", help="suffix for the result file")
+    parser.add_argument(
+        "--set", action="append", default=[], help="engine config KEY=JSON (repeatable)"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     result = part_c(args) if args.part == "c" else part_ab(args)

@@ -39,13 +39,14 @@ class TrainConfig:
     min_prompt_tokens: int = 64  # prompt room kept even when the completion is long
     margin_scale: float = 1.0  # multiplies the optional per-pair margin
     center_coef: float = 0.0  # reward-centering term: coef * mean(r^2)
+    dropout: float | None = 0.0  # every dropout layer while training; None = the backbone's
     seed: int = 42
     checkpoint_every: int = 0  # optimizer steps between checkpoints; 0 = only on cancel
     keep_checkpoints: int = 2
     eval_every: int = 0  # optimizer steps between evaluations; 0 = once per epoch
     early_stopping_patience: int = 0  # evaluations without log-loss gain; 0 = off
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1" ...
-    precision: str = "auto"  # "auto": bf16 on GPU and on CPUs with native bf16; "bf16"; "fp32"
+    precision: str = "auto"  # "auto": bf16 on GPU and on CPUs with AMX, else fp32; "bf16"; "fp32"
     gradient_checkpointing: bool = False
     num_threads: int = 0  # CPU threads for torch; 0 = torch's default
     cache_dir: str = ""  # tokenization and head-mode feature cache on disk; empty = memory only
@@ -79,6 +80,11 @@ class TrainConfig:
             ),
             (self.token_budget >= self.max_length, "token_budget", "must hold one sequence"),
             (self.center_coef >= 0, "center_coef", "must be non-negative"),
+            (
+                self.dropout is None or 0 <= self.dropout < 1,
+                "dropout",
+                "must be in [0, 1), or null for the backbone's own",
+            ),
             (self.checkpoint_every >= 0, "checkpoint_every", "must be non-negative"),
             (self.keep_checkpoints >= 1, "keep_checkpoints", "must be at least 1"),
             (self.eval_every >= 0, "eval_every", "must be non-negative"),

@@ -115,7 +115,7 @@ def _prepare(
 
     train_set = data_mod.load(train_data)
     eval_set = data_mod.load(eval_data) if eval_data is not None else None
-    rm, tokenizer = load(config.resolved_backbone(), config.seed)
+    rm, tokenizer = load(config.resolved_backbone(), config.seed, config.dropout)
     encode = _encoder(config, tokenizer)
     train_enc, counts = encode(train_set)
     eval_enc = encode(eval_set)[0] if eval_set is not None else None
@@ -124,9 +124,7 @@ def _prepare(
     rm.set_trainable(config.mode, config.top_layers)
     rm.to(device)
     if config.gradient_checkpointing and config.mode != "head":
-        rm.model.gradient_checkpointing_enable(
-            gradient_checkpointing_kwargs={"use_reentrant": False}
-        )
+        rm.enable_checkpointing()
     all_counts = {"train": counts.as_dict(), "groups": len(train_enc)}
     all_counts |= {
         "records": train_set.n_records,
@@ -174,7 +172,8 @@ def _optimizer(run: _Run) -> torch.optim.Optimizer:
         {"params": [p for p in params if id(p) in head], "lr": head_lr},
     ]
     groups = [g for g in groups if g["params"]]
-    fused = run.device.type == "cuda"
+    # The fused kernel exists for CPU and CUDA; on CPU it is ~6x faster than the default.
+    fused = run.device.type in ("cpu", "cuda")
     return torch.optim.AdamW(groups, weight_decay=config.weight_decay, fused=fused)
 
 
@@ -232,6 +231,10 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
                 "pass resume=False (--no-resume) or use a new out_dir"
             )
         state, best = saved["state"], saved.get("best")
+        if "rng" in saved:  # dropout masks continue as if never interrupted
+            torch.set_rng_state(saved["rng"])
+        if "cuda_rng" in saved and run.device.type == "cuda":
+            torch.cuda.set_rng_state(saved["cuda_rng"], run.device)
         run.emit({"event": "log", "message": f"resumed from {found.name} (step {state['step']})"})
 
     def snapshot() -> dict[str, Any]:
@@ -241,6 +244,12 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
             "scheduler": scheduler.state_dict(),
             "state": dict(state),
             "best": best,
+            "rng": torch.get_rng_state(),
+            **(
+                {"cuda_rng": torch.cuda.get_rng_state(run.device)}
+                if run.device.type == "cuda"
+                else {}
+            ),
         }
 
     plans: dict[int, list[tuple[list[int], float]]] = {}

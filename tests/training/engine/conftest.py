@@ -5,6 +5,8 @@ from transformers import (
     AutoTokenizer,
     GPT2Config,
     GPT2ForSequenceClassification,
+    RobertaConfig,
+    RobertaForSequenceClassification,
 )
 
 from training.engine.config import default_backbone
@@ -32,6 +34,22 @@ def tiny_gpt2(tmp_path_factory):
     return _save(GPT2ForSequenceClassification(config), tmp_path_factory.mktemp("gpt2"))
 
 
-@pytest.fixture(params=["tiny_bert", "tiny_gpt2"])
+@pytest.fixture(scope="session")
+def tiny_roberta(tmp_path_factory):
+    """RoBERTa counts positions from padding_idx + 1 and has a sequence classifier head."""
+    config = RobertaConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=130,
+        pad_token_id=0,  # the MiniLM tokenizer's [PAD]
+        num_labels=1,
+    )
+    return _save(RobertaForSequenceClassification(config), tmp_path_factory.mktemp("roberta"))
+
+
+@pytest.fixture(params=["tiny_bert", "tiny_gpt2", "tiny_roberta"])
 def backbone(request):
     return request.getfixturevalue(request.param)

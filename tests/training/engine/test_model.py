@@ -1,8 +1,10 @@
+import pytest
 import torch
 from transformers import AutoModelForSequenceClassification
 
 from tests.training.engine.helpers import PAIRS, tiny_config
 from training.engine import RewardScorer, train
+from training.engine.evaluate import use_bf16
 from training.engine.model import load
 
 
@@ -58,3 +60,70 @@ def test_plain_transformers_loads_the_saved_folder_with_the_engine_rewards(backb
             -1
         )
     torch.testing.assert_close(logits, torch.tensor(engine), atol=1e-5, rtol=1e-5)
+
+
+def _both_paths(rm, ids, mask):
+    fast = rm.head(rm.features(ids, mask))
+    full = rm.head(rm.pool(rm.backbone(ids, mask), mask))
+    return fast, full
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+@pytest.mark.parametrize("encoder", ["tiny_bert", "tiny_roberta"])
+def test_encoder_fast_path_equals_the_full_forward_and_its_gradients(encoder, side, request):
+    rm, tokenizer = load(request.getfixturevalue(encoder), seed=0)
+    assert rm.encoder_layers is not None
+    tokenizer.padding_side = side
+    batch = tokenizer(TEXTS, padding=True, return_tensors="pt")
+    fast, full = _both_paths(rm, batch["input_ids"], batch["attention_mask"])
+    torch.testing.assert_close(fast, full, atol=1e-5, rtol=1e-5)
+    params = [p for p in rm.parameters()]
+    fast_grads = torch.autograd.grad(fast.square().sum(), params, allow_unused=True)
+    full_grads = torch.autograd.grad(full.square().sum(), params, allow_unused=True)
+    for a, b in zip(fast_grads, full_grads, strict=True):
+        if b is None:
+            continue
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+
+
+def test_encoder_fast_path_under_bf16_autocast_stays_close_to_the_full_forward(tiny_bert):
+    rm, tokenizer = load(tiny_bert, seed=0)
+    batch = tokenizer(TEXTS, padding=True, return_tensors="pt")
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        fast, full = _both_paths(rm, batch["input_ids"], batch["attention_mask"])
+    torch.testing.assert_close(fast, full, atol=2e-2, rtol=2e-2)
+
+
+def test_decoders_take_the_full_forward(tiny_gpt2):
+    rm, _ = load(tiny_gpt2, seed=0)
+    assert rm.encoder_layers is None
+
+
+def test_checkpointing_recomputes_the_fast_path_blocks_with_the_same_gradients(tiny_bert):
+    rm, tokenizer = load(tiny_bert, seed=0)
+    rm.train()
+    batch = tokenizer(TEXTS, padding=True, return_tensors="pt")
+    params = list(rm.parameters())
+    calls = []
+    rm.encoder_layers[0].intermediate.register_forward_hook(lambda *_: calls.append(1))
+    plain = torch.autograd.grad(rm(batch["input_ids"], batch["attention_mask"]).sum(), params)
+    assert len(calls) == 1
+    rm.enable_checkpointing()
+    assert rm.checkpointing
+    calls.clear()
+    checkpointed = torch.autograd.grad(
+        rm(batch["input_ids"], batch["attention_mask"]).sum(), params
+    )
+    assert len(calls) == 2  # forward, then again in backward
+    for a, b in zip(plain, checkpointed, strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_auto_precision_uses_bf16_on_cpu_only_with_amx(monkeypatch):
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert not use_bf16(cpu, "auto")
+    assert use_bf16(cpu, "bf16")
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert use_bf16(cpu, "auto")
+    assert not use_bf16(cpu, "fp32")

@@ -26,8 +26,13 @@ def test_training_is_deterministic_on_cpu(tiny_bert, tmp_path):
     _same(_weights(tmp_path / "one"), _weights(tmp_path / "two"))
 
 
-def test_cancel_then_resume_ends_with_the_weights_of_an_uninterrupted_run(backbone, tmp_path):
-    config = tiny_config(backbone, precision="fp32", token_budget=128, grad_accum=2)
+@pytest.mark.parametrize("dropout", [0.0, 0.1])  # with dropout the RNG state must resume too
+def test_cancel_then_resume_ends_with_the_weights_of_an_uninterrupted_run(
+    backbone, dropout, tmp_path
+):
+    config = tiny_config(
+        backbone, precision="fp32", token_budget=128, grad_accum=2, dropout=dropout
+    )
     train(config, PAIRS + RANKINGS, out_dir=tmp_path / "straight")
     calls = {"n": 0}
 
@@ -110,6 +115,9 @@ def test_config_rejects_unknown_keys_and_bad_values():
         TrainConfig.from_dict({"learning_rat": 1e-4})
     with pytest.raises(ConfigError, match="mode='fast'"):
         TrainConfig.from_dict({"mode": "fast"})
+    with pytest.raises(ConfigError, match=r"dropout=1\.0"):
+        TrainConfig.from_dict({"dropout": 1.0})
+    assert TrainConfig.from_dict({"dropout": None}).dropout is None
     assert TrainConfig.from_dict(TrainConfig().to_dict()) == TrainConfig()
 
 
