@@ -124,11 +124,16 @@ def engine_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def engine_accuracy(model: Any, tokenizer: Any, eval_rows: list[dict[str, Any]]) -> dict[str, Any]:
+def engine_accuracy(
+    model: Any, tokenizer: Any, eval_rows: list[dict[str, Any]], max_prompt_tokens: int = 0
+) -> dict[str, Any]:
     """Any model's accuracy with the engine's truncation (long pairs kept)."""
     disable_dropout(model)
     rm = RewardModel(model).eval()
-    encoded, _ = encode_groups(load(eval_rows).groups, tokenizer, MAX_LENGTH, 64)
+    groups = load(eval_rows).groups
+    encoded, _ = encode_groups(
+        groups, tokenizer, MAX_LENGTH, 64, max_prompt_tokens=max_prompt_tokens
+    )
     sequences = [s for e in encoded for s in e.sequences]
     flat = score_sequences(rm, sequences, tokenizer.pad_token_id, torch.device("cpu"), 8192)
     return pair_metrics(encoded, group_rewards(encoded, flat))
@@ -192,6 +197,7 @@ def run_trl(train_rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[
     trainer.train()
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     model = trainer.model.to("cpu").float()
+    trainer.save_model(str(OUT / f"model_{args.part}_trl"))  # to score it again later
     return {
         "pairs_given": len(train_rows),
         "pairs_trained": kept,
@@ -254,7 +260,15 @@ def part_ab(args: argparse.Namespace) -> dict[str, Any]:
         result = run_rankwise(engine_rows, args, OUT / f"model_{args.part}")
     model, tokenizer = result.pop("model"), result.pop("tokenizer")
     if eval_rows:
+        # Every model is scored with the engine's default truncation, and, when the engine
+        # run caps prompts, with that cap too: TRL's model is compared on its best view.
         result["eval_engine_truncation"] = engine_accuracy(model, tokenizer, eval_rows)
+        cap = rankwise_config(args).max_prompt_tokens
+        if cap:
+            result["eval_prompt_cap"] = {
+                "max_prompt_tokens": cap,
+                **engine_accuracy(model, tokenizer, eval_rows, cap),
+            }
         result["eval_right_truncation_accuracy"] = right_truncation_accuracy(
             model, tokenizer, eval_rows
         )
@@ -329,7 +343,7 @@ def main() -> None:
     parser.add_argument("--part", choices=["a", "b", "c"], required=True)
     parser.add_argument("--side", choices=["trl", "rankwise"], default="rankwise")
     parser.add_argument("--epochs", type=float, default=2.0)
-    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--lr", type=float, default=1e-4)  # the engine's and TRL's default
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--precision",

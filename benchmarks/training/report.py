@@ -42,6 +42,24 @@ def _row(name: str, run: dict[str, Any]) -> str:
     )
 
 
+def _sweep(runs: dict[str, dict[str, Any]]) -> list[str]:
+    """Tagged (a) engine runs (`--tag`): the settings tried against the default."""
+    lines = [
+        "| (a) engine run | lr | epochs | overrides | s / epoch | held-out acc. | log-loss |",
+        "|---|---:|---:|---|---:|---:|---:|",
+    ]
+    for name, run in runs.items():
+        settings = run["settings"]
+        ev = run.get("eval_prompt_cap") or run["eval_engine_truncation"]  # the run's own view
+        overrides = ", ".join(f"{k}={v}" for k, v in settings.get("engine_overrides", {}).items())
+        lines.append(
+            f"| {name.removeprefix('a_rankwise_')} | {settings['lr']:g} | {settings['epochs']:g} "
+            f"| {overrides or '-'} | {run['seconds_per_epoch']:.1f} | {ev['accuracy']:.3f} "
+            f"| {ev['log_loss']:.3f} |"
+        )
+    return lines
+
+
 def table(runs: dict[str, dict[str, Any]]) -> str:
     lines = [
         "| run | pairs given | pairs trained | dropped | s / epoch | pairs / s "
@@ -60,6 +78,9 @@ def table(runs: dict[str, dict[str, Any]]) -> str:
             if "pairs_per_cpu_s" in trl and "pairs_per_cpu_s" in ours:
                 cpu = f"**{ours['pairs_per_cpu_s'] / trl['pairs_per_cpu_s']:.2f}x**"
             lines.append(f"| ({part}) rankwise / trl | | | | | **{ratio:.2f}x** | {cpu} | | |")
+    sweep = {name: run for name, run in runs.items() if name.startswith("a_rankwise_")}
+    if sweep:
+        lines += ["", *_sweep(sweep)]
     c = runs.get("c_rankwise")
     if c:
         lines.append("")

@@ -128,6 +128,7 @@ def encode_groups(
     max_length: int,
     min_prompt_tokens: int,
     cache_dir: str = "",
+    max_prompt_tokens: int = 0,
 ) -> tuple[list[Encoded], TruncationCounts]:
     """Tokenize every distinct prompt and completion once and join them with truncation."""
     from training.engine import tokenize
@@ -142,7 +143,12 @@ def encode_groups(
         sequences, cut = [], []
         for _ in group.completions:
             ids, was_cut = tokenize.join(
-                prompt, next(completions), specials, max_length, min_prompt_tokens
+                prompt,
+                next(completions),
+                specials,
+                max_length,
+                min_prompt_tokens,
+                max_prompt_tokens,
             )
             sequences.append(ids)
             cut.append(was_cut)

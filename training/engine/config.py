@@ -37,6 +37,7 @@ class TrainConfig:
     token_budget: int = 8192  # padded tokens (sequences x longest) per micro-batch
     max_length: int = 256
     min_prompt_tokens: int = 64  # prompt room kept even when the completion is long
+    max_prompt_tokens: int = 0  # keep only the prompt's last N tokens; 0 = no cap
     margin_scale: float = 1.0  # multiplies the optional per-pair margin
     center_coef: float = 0.0  # reward-centering term: coef * mean(r^2)
     dropout: float | None = 0.0  # every dropout layer while training; None = the backbone's
@@ -77,6 +78,11 @@ class TrainConfig:
                 0 <= self.min_prompt_tokens < self.max_length - SPECIAL_TOKEN_ROOM,
                 "min_prompt_tokens",
                 "must leave room for the completion inside max_length",
+            ),
+            (
+                0 <= self.max_prompt_tokens < self.max_length - SPECIAL_TOKEN_ROOM,
+                "max_prompt_tokens",
+                "must be 0 (no cap) or leave room for the completion inside max_length",
             ),
             (self.token_budget >= self.max_length, "token_budget", "must hold one sequence"),
             (self.center_coef >= 0, "center_coef", "must be non-negative"),

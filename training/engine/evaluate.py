@@ -225,7 +225,11 @@ class RewardScorer:
     def encode(self, groups: list[data_mod.Group]) -> list[Encoded]:
         config = self.meta["config"]
         encoded, _ = encode_groups(
-            groups, self.tokenizer, config["max_length"], config["min_prompt_tokens"]
+            groups,
+            self.tokenizer,
+            config["max_length"],
+            config["min_prompt_tokens"],
+            max_prompt_tokens=config.get("max_prompt_tokens", 0),  # absent in older models
         )
         return encoded
 

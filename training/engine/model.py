@@ -287,10 +287,14 @@ def _encoder_block(
         return x.view(x.shape[0], x.shape[1], heads, size).transpose(1, 2)
 
     inputs = tokens if queries is None else queries
-    projected = attention.query(inputs)
-    q = split(packed.pad(projected) if queries is None else projected[:, None])
-    k = split(packed.pad(attention.key(tokens)))
-    v = split(packed.pad(attention.value(tokens)))
+    width = attention.key.out_features
+    if queries is None:  # one GEMM and one scatter for q, k and v together
+        qkv = packed.pad(_fused(tokens, attention.query, attention.key, attention.value))
+        q, k, v = (split(part) for part in qkv.split(width, dim=-1))
+    else:
+        q = split(attention.query(queries)[:, None])
+        kv = packed.pad(_fused(tokens, attention.key, attention.value))
+        k, v = (split(part) for part in kv.split(width, dim=-1))
     dropout = attention.dropout.p if layer.training else 0.0
     if q.device.type == "cpu" and q.dtype == torch.bfloat16:
         with torch.autocast("cpu", enabled=False):  # float32 attention is faster on CPU
@@ -303,6 +307,14 @@ def _encoder_block(
     context = packed.unpad(context) if queries is None else context[:, 0]
     attended = layer.attention.output(context, inputs)
     return layer.output(layer.intermediate(attended), attended)
+
+
+def _fused(x: torch.Tensor, *linears: nn.Linear) -> torch.Tensor:
+    """Several projections of the same input as one matrix product (outputs side by side)."""
+    weight = torch.cat([m.weight for m in linears])
+    biases = [m.bias for m in linears]
+    bias = None if any(b is None for b in biases) else torch.cat(biases)  # type: ignore[arg-type]
+    return F.linear(x, weight, bias)
 
 
 def _blocks(base: nn.Module) -> nn.ModuleList:

@@ -74,11 +74,18 @@ def join(
     specials: Specials,
     max_length: int,
     min_prompt_tokens: int,
+    max_prompt_tokens: int = 0,
 ) -> tuple[list[int], bool]:
-    """The model input for one (prompt, completion) and whether it had to be truncated."""
+    """The model input for one (prompt, completion) and whether it had to be truncated.
+
+    ``max_prompt_tokens`` (0: no cap) keeps only the prompt's last tokens, the end of the
+    conversation, before ``max_length`` applies."""
     room = max_length - specials.count
+    capped = 0 < max_prompt_tokens < len(prompt)
+    if capped:
+        prompt = prompt[len(prompt) - max_prompt_tokens :]
     if len(prompt) + len(completion) <= room:
-        return [*specials.prefix, *prompt, *completion, *specials.suffix], False
+        return [*specials.prefix, *prompt, *completion, *specials.suffix], capped
     completion_room = room - min(len(prompt), min_prompt_tokens)
     if len(completion) > completion_room:
         head = completion_room // 2

@@ -138,7 +138,12 @@ def _prepare(
 def _encoder(config: TrainConfig, tokenizer: Any) -> Callable[[data_mod.Dataset], Any]:
     def encode(dataset: data_mod.Dataset) -> Any:
         return batching.encode_groups(
-            dataset.groups, tokenizer, config.max_length, config.min_prompt_tokens, config.cache_dir
+            dataset.groups,
+            tokenizer,
+            config.max_length,
+            config.min_prompt_tokens,
+            config.cache_dir,
+            config.max_prompt_tokens,
         )
 
     return encode

@@ -102,6 +102,13 @@ def test_an_overlong_completion_keeps_its_head_and_end_and_some_prompt():
     assert ids == [101, 3, 4, 50, 51, 52, 67, 68, 69, 102]
 
 
+def test_a_prompt_cap_keeps_the_end_of_the_prompt_and_counts_as_truncation():
+    ids, cut = join(list(range(1, 11)), [50], SPECIALS, 40, 2, max_prompt_tokens=3)
+    assert (ids, cut) == ([101, 8, 9, 10, 50, 102], True)
+    ids, cut = join([1, 2], [50], SPECIALS, 40, 2, max_prompt_tokens=3)
+    assert (ids, cut) == ([101, 1, 2, 50, 102], False)
+
+
 def test_long_pairs_are_kept_and_counted_not_dropped(tiny_bert):
     long_prompt = "word " * 200
     records = [

@@ -118,6 +118,8 @@ def test_config_rejects_unknown_keys_and_bad_values():
     with pytest.raises(ConfigError, match=r"dropout=1\.0"):
         TrainConfig.from_dict({"dropout": 1.0})
     assert TrainConfig.from_dict({"dropout": None}).dropout is None
+    with pytest.raises(ConfigError, match="max_prompt_tokens=256"):
+        TrainConfig.from_dict({"max_prompt_tokens": 256, "max_length": 256})
     assert TrainConfig.from_dict(TrainConfig().to_dict()) == TrainConfig()
 
 
