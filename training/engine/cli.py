@@ -52,7 +52,9 @@ def _config(args: argparse.Namespace) -> TrainConfig:
     defaults = TrainConfig()
     for f in dataclasses.fields(TrainConfig):
         raw = getattr(args, f.name, None)
-        if raw is not None:
+        if raw is not None and "None" in str(f.type) and raw.lower() in ("none", "null"):
+            values[f.name] = None  # e.g. --dropout none: the backbone's own dropout
+        elif raw is not None:
             values[f.name] = _coerce(f.name, raw, getattr(defaults, f.name))
     return TrainConfig.from_dict(values)
 

@@ -148,6 +148,16 @@ def test_cli_trains_and_evaluates_with_json_lines(tiny_bert, tmp_path, capsys):
     assert "accuracy" in json.loads(capsys.readouterr().out)
 
 
+def test_cli_options_parse_to_the_config_and_none_where_allowed():
+    from training.engine.cli import _config, _parser
+
+    args = _parser().parse_args(
+        ["train", "--data", "d", "--out", "o", "--dropout", "none", "--max-prompt-tokens", "96"]
+    )
+    config = _config(args)
+    assert (config.dropout, config.max_prompt_tokens) == (None, 96)
+
+
 def test_cli_reports_a_bad_option_as_a_json_error(tmp_path, capsys):
     code = main(["train", "--data", "x.jsonl", "--out", str(tmp_path), "--epochs", "many"])
     assert code == 2
