@@ -53,20 +53,9 @@ def client_for(api_client):
 def tiny_backbone(tmp_path_factory):
     """A 2-layer random BERT with the packaged MiniLM tokenizer, saved as a folder: trains
     in seconds wherever a test needs a real reward model."""
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+    from transformers import BertConfig, BertForSequenceClassification
 
-    from training.engine.config import default_backbone
+    from tests.training.engine.helpers import TINY_ENCODER, save_with_minilm_tokenizer
 
-    path = tmp_path_factory.mktemp("tiny-backbone")
-    config = BertConfig(
-        vocab_size=30522,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-        num_labels=1,
-    )
-    BertForSequenceClassification(config).save_pretrained(path)
-    AutoTokenizer.from_pretrained(default_backbone()).save_pretrained(path)
-    return str(path)
+    model = BertForSequenceClassification(BertConfig(**TINY_ENCODER, max_position_embeddings=128))
+    return save_with_minilm_tokenizer(model, tmp_path_factory.mktemp("tiny-backbone"))

@@ -33,6 +33,7 @@ from training.engine.batching import encode_groups  # noqa: E402
 from training.engine.config import default_backbone  # noqa: E402
 from training.engine.data import load  # noqa: E402
 from training.engine.evaluate import (  # noqa: E402
+    cpu_has_amx,
     group_rewards,
     pair_metrics,
     score_sequences,
@@ -95,7 +96,7 @@ def environment() -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "avx512_bf16": bool(torch.cpu._is_avx512_bf16_supported()),
-        "amx": bool(getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()),
+        "amx": cpu_has_amx(),
     }
 
 
@@ -109,19 +110,18 @@ def rankwise_config(args: argparse.Namespace) -> TrainConfig:
         "precision": args.precision,
         "log_every": 10,
     }
-    return TrainConfig.from_dict(values | engine_overrides(args))
+    return TrainConfig.from_dict(values | dict(args.set))
 
 
-def engine_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """`--set key=value` (JSON values) for the engine side, e.g. --set dropout=0.1."""
-    out = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
+def engine_setting(item: str) -> tuple[str, Any]:
+    """`--set key=value` for the engine side, the value as JSON (else a string)."""
+    key, equals, value = item.partition("=")
+    if not equals or not key:
+        raise argparse.ArgumentTypeError(f"{item!r}: expected KEY=VALUE, e.g. dropout=0.1")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
 
 
 def engine_accuracy(
@@ -283,7 +283,7 @@ def part_ab(args: argparse.Namespace) -> dict[str, Any]:
         "bf16": use_bf16(torch.device("cpu"), args.precision),
     }
     if args.side == "rankwise":
-        settings["engine_overrides"] = engine_overrides(args)
+        settings["engine_overrides"] = dict(args.set)
     if args.part == "b":
         settings["prompts"] = args.prompts
     return {
@@ -355,9 +355,17 @@ def main() -> None:
     parser.add_argument("--head-epochs", type=float, default=40.0)
     parser.add_argument("--tag", default="", help="suffix for the result file")
     parser.add_argument(
-        "--set", action="append", default=[], help="engine config KEY=JSON (repeatable)"
+        "--set",
+        action="append",
+        default=[],
+        type=engine_setting,
+        help="engine config KEY=JSON (repeatable)",
     )
     args = parser.parse_args()
+    try:
+        rankwise_config(args)  # a bad --set fails here, before minutes of TRL training
+    except ValueError as exc:  # ConfigError names the field
+        parser.error(str(exc))
     OUT.mkdir(parents=True, exist_ok=True)
     result = part_c(args) if args.part == "c" else part_ab(args)
     name = f"{args.part}_{args.side}{'_' + args.tag if args.tag else ''}.json"

@@ -64,8 +64,13 @@ def use_bf16(device: torch.device, precision: str) -> bool:
         return True
     # On CPU only AMX makes bf16 pay: with AVX512-BF16 alone, bf16 GEMMs of MiniLM's
     # shapes ran at 134-154 GFLOP/s against 204-296 in float32 (benchmarks/training).
-    amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
-    return device.type == "cpu" and bool(amx())
+    return device.type == "cpu" and cpu_has_amx()
+
+
+def cpu_has_amx() -> bool:
+    """Whether this CPU has AMX tiles (torch's probe; absent from older torch: no)."""
+    probe = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    return bool(probe()) if probe is not None else False
 
 
 def group_rewards(encoded: list[Encoded], flat: torch.Tensor) -> list[np.ndarray]:

@@ -239,11 +239,13 @@ def _encoder_layers(model: Any) -> list[nn.Module] | None:
     parts = ("query", "key", "value", "num_attention_heads", "attention_head_size")
     for layer in layers:
         attention = getattr(layer, "attention", None)
-        if not all(hasattr(getattr(attention, "self", None), name) for name in parts):
-            return None
-        if not (hasattr(attention, "output") and hasattr(layer, "intermediate")):
-            return None
-        if not hasattr(layer, "output"):
+        self_attention = getattr(attention, "self", None)
+        if not (
+            all(hasattr(self_attention, name) for name in parts)
+            and hasattr(attention, "output")
+            and hasattr(layer, "intermediate")
+            and hasattr(layer, "output")
+        ):
             return None
     return list(layers)
 

@@ -82,6 +82,11 @@ def model_local_dir(model: ModelVersion) -> Path:
         return _model_cached(model)
 
 
+# Written last into a cached copy: which model it is, so that a model registered anew
+# under a reused prefix (after a deletion, or another database) is not served stale.
+_CACHE_STAMP = ".rankwise-model"
+
+
 def _model_cached(model: ModelVersion) -> Path:
     """Several processes of one host may load the same model at once: each downloads
     into its own temporary folder and the first rename wins; a folder already in place
@@ -109,11 +114,6 @@ def _model_cached(model: ModelVersion) -> Path:
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return target
-
-
-# Written last into a cached copy: which model it is, so that a model registered anew
-# under a reused prefix (after a deletion, or another database) is not served stale.
-_CACHE_STAMP = ".rankwise-model"
 
 
 def _stamp(model: ModelVersion) -> str:

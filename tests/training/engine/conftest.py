@@ -2,21 +2,13 @@
 
 import pytest
 from transformers import (
-    AutoTokenizer,
     GPT2Config,
     GPT2ForSequenceClassification,
     RobertaConfig,
     RobertaForSequenceClassification,
 )
 
-from training.engine.config import default_backbone
-
-
-def _save(model, path):
-    tokenizer = AutoTokenizer.from_pretrained(default_backbone())
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return str(path)
+from tests.training.engine.helpers import TINY_ENCODER, save_with_minilm_tokenizer
 
 
 @pytest.fixture(scope="session")
@@ -31,23 +23,17 @@ def tiny_gpt2(tmp_path_factory):
         vocab_size=30522, n_embd=32, n_layer=2, n_head=2, n_positions=128, num_labels=1
     )
     config.pad_token_id = 0  # the MiniLM tokenizer's [PAD]
-    return _save(GPT2ForSequenceClassification(config), tmp_path_factory.mktemp("gpt2"))
+    path = tmp_path_factory.mktemp("gpt2")
+    return save_with_minilm_tokenizer(GPT2ForSequenceClassification(config), path)
 
 
 @pytest.fixture(scope="session")
 def tiny_roberta(tmp_path_factory):
     """RoBERTa counts positions from padding_idx + 1 and has a sequence classifier head."""
-    config = RobertaConfig(
-        vocab_size=30522,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=130,
-        pad_token_id=0,  # the MiniLM tokenizer's [PAD]
-        num_labels=1,
-    )
-    return _save(RobertaForSequenceClassification(config), tmp_path_factory.mktemp("roberta"))
+    # pad_token_id 0: the MiniLM tokenizer's [PAD]; positions 2..129 for 128 tokens
+    config = RobertaConfig(**TINY_ENCODER, max_position_embeddings=130, pad_token_id=0)
+    path = tmp_path_factory.mktemp("roberta")
+    return save_with_minilm_tokenizer(RobertaForSequenceClassification(config), path)
 
 
 @pytest.fixture(params=["tiny_bert", "tiny_gpt2", "tiny_roberta"])

@@ -2,7 +2,27 @@
 
 from typing import Any
 
-from training.engine.config import TrainConfig
+from training.engine.config import TrainConfig, default_backbone
+
+# The size of every tiny random encoder the tests build: 2 layers, 32 wide, the MiniLM
+# tokenizer's vocabulary. Trains in seconds.
+TINY_ENCODER: dict[str, Any] = {
+    "vocab_size": 30522,
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 64,
+    "num_labels": 1,
+}
+
+
+def save_with_minilm_tokenizer(model: Any, path: Any) -> str:
+    """A random model saved as a backbone folder, with the packaged MiniLM tokenizer."""
+    from transformers import AutoTokenizer
+
+    model.save_pretrained(path)
+    AutoTokenizer.from_pretrained(default_backbone()).save_pretrained(path)
+    return str(path)
 
 
 def tiny_config(backbone: str, **overrides) -> TrainConfig:
