@@ -33,7 +33,7 @@ from training.engine.batching import encode_groups  # noqa: E402
 from training.engine.config import default_backbone  # noqa: E402
 from training.engine.data import load  # noqa: E402
 from training.engine.evaluate import (  # noqa: E402
-    cpu_has_amx,
+    cpu_bf16_pays,
     group_rewards,
     pair_metrics,
     score_sequences,
@@ -96,7 +96,7 @@ def environment() -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "avx512_bf16": bool(torch.cpu._is_avx512_bf16_supported()),
-        "amx": cpu_has_amx(),
+        "bf16_pays": cpu_bf16_pays(),
     }
 
 
@@ -349,7 +349,7 @@ def main() -> None:
         "--precision",
         choices=["auto", "bf16", "fp32"],
         default="auto",
-        help="both sides; auto: the engine's rule (bf16 only on GPUs and CPUs with AMX)",
+        help="both sides; auto: the engine's rule (bf16 on GPUs and where a CPU runs it faster)",
     )
     parser.add_argument("--prompts", type=int, default=300, help="part b: AlpacaEval prompts")
     parser.add_argument("--head-epochs", type=float, default=40.0)

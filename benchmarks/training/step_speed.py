@@ -36,12 +36,15 @@ def main() -> None:
     parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     parser.add_argument("--batches", type=int, default=15)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--freeze-embeddings", action="store_true")
     args = parser.parse_args()
     rm, tokenizer = load(default_backbone(), seed=42)
     train_rows, _ = hh_split()
     encoded, _ = batching.encode_groups(load_data(train_rows).groups, tokenizer, MAX_LENGTH, 64)
     plan = batching.plan(encoded, TOKEN_BUDGET, seed=42, epoch=0)
-    optimizer = torch.optim.AdamW(rm.parameters(), lr=1e-5, fused=True)
+    rm.set_trainable("full", top_layers=0, freeze_embeddings=args.freeze_embeddings)
+    trainable = [p for p in rm.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=1e-5, fused=True)
     device = torch.device("cpu")
     rm.train()
 

@@ -27,6 +27,10 @@ class TrainConfig:
     backbone: str = ""  # local path or hub name; empty means the packaged MiniLM
     mode: str = "full"  # "full" | "top_layers" | "head" (head-only on cached features)
     top_layers: int = 2  # trainable transformer blocks in mode "top_layers"
+    # The token embedding matrix (half of MiniLM's weights) stays fixed: 5 % faster steps on
+    # CPU and the same held-out accuracy on the benchmark's 1,308 pairs (benchmarks/training).
+    freeze_embeddings: bool = True
+    layer_lr_decay: float = 1.0  # each block's learning rate = the one above it x this factor
     epochs: float = 2.0
     learning_rate: float = 1e-4
     head_learning_rate: float | None = None  # None: 10x learning_rate for a freshly made head
@@ -47,7 +51,7 @@ class TrainConfig:
     eval_every: int = 0  # optimizer steps between evaluations; 0 = once per epoch
     early_stopping_patience: int = 0  # evaluations without log-loss gain; 0 = off
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1" ...
-    precision: str = "auto"  # "auto": bf16 on GPU and on CPUs with AMX, else fp32; "bf16"; "fp32"
+    precision: str = "auto"  # "auto": bf16 on GPU and where a CPU runs it faster, else fp32
     gradient_checkpointing: bool = False
     num_threads: int = 0  # CPU threads for torch; 0 = torch's default
     cache_dir: str = ""  # tokenization and head-mode feature cache on disk; empty = memory only
@@ -64,6 +68,7 @@ class TrainConfig:
             (self.top_layers >= 1, "top_layers", "must be at least 1"),
             (self.epochs > 0, "epochs", "must be positive"),
             (self.learning_rate > 0, "learning_rate", "must be positive"),
+            (0 < self.layer_lr_decay <= 1, "layer_lr_decay", "must be in (0, 1]"),
             (
                 self.head_learning_rate is None or self.head_learning_rate > 0,
                 "head_learning_rate",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -53,7 +55,7 @@ def score_sequences(
 
 
 def autocast(device: torch.device, precision: str) -> Any:
-    """bf16 autocast on GPUs and on CPUs with AMX tiles, else fp32 (see `use_bf16`)."""
+    """bf16 autocast on GPUs and on CPUs where it measures faster, else fp32 (`use_bf16`)."""
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16(device, precision))
 
 
@@ -62,15 +64,29 @@ def use_bf16(device: torch.device, precision: str) -> bool:
         return precision == "bf16"
     if device.type == "cuda":
         return True
-    # On CPU only AMX makes bf16 pay: with AVX512-BF16 alone, bf16 GEMMs of MiniLM's
-    # shapes ran at 134-154 GFLOP/s against 204-296 in float32 (benchmarks/training).
-    return device.type == "cpu" and cpu_has_amx()
+    # On CPU bf16 pays only where the hardware multiplies it fast, which feature flags do
+    # not tell: with AVX512-BF16 an AMD EPYC ran MiniLM's GEMMs 2.2x faster in bf16, an
+    # Intel Xeon 1.6x slower (benchmarks/training). So measure once per process.
+    return device.type == "cpu" and cpu_bf16_pays()
 
 
-def cpu_has_amx() -> bool:
-    """Whether this CPU has AMX tiles (torch's probe; absent from older torch: no)."""
-    probe = getattr(torch.cpu, "_is_amx_tile_supported", None)
-    return bool(probe()) if probe is not None else False
+@functools.cache
+def cpu_bf16_pays() -> bool:
+    """Whether a bf16 matrix product of MiniLM's shape runs at least 1.25x faster than a
+    float32 one on this CPU (best of five each; ~0.1 s, once per process)."""
+    return _best_matmul_seconds(torch.float32) > 1.25 * _best_matmul_seconds(torch.bfloat16)
+
+
+def _best_matmul_seconds(dtype: torch.dtype, repeats: int = 5) -> float:
+    a = torch.randn(1024, 384).to(dtype)
+    b = torch.randn(384, 1536).to(dtype)
+    a @ b  # warm-up: kernel selection
+    best = math.inf
+    for _ in range(repeats):
+        started = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def group_rewards(encoded: list[Encoded], flat: torch.Tensor) -> list[np.ndarray]:

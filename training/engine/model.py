@@ -142,19 +142,22 @@ class RewardModel(nn.Module):
             params += list(self.model.base_model.pooler.parameters())
         return params
 
-    def set_trainable(self, mode: str, top_layers: int) -> None:
-        """full: everything; top_layers: head + last N blocks + final norms; head: head only."""
+    def set_trainable(self, mode: str, top_layers: int, freeze_embeddings: bool = False) -> None:
+        """full: everything; top_layers: head + last N blocks + final norms; head: head only.
+        ``freeze_embeddings`` keeps the token embedding matrix fixed in every mode."""
         head_ids = {id(p) for p in self.head_parameters()}
         for p in self.model.parameters():
             p.requires_grad_(mode == "full" or id(p) in head_ids)
+        if freeze_embeddings:
+            self.model.get_input_embeddings().requires_grad_(False)
         if mode != "top_layers":
             return
-        blocks = _blocks(self.model.base_model)
-        if top_layers > len(blocks):
-            raise ConfigError(f"top_layers={top_layers}: the backbone has {len(blocks)} layers")
-        for block in list(blocks)[-top_layers:]:
+        layers = blocks(self.model.base_model)
+        if top_layers > len(layers):
+            raise ConfigError(f"top_layers={top_layers}: the backbone has {len(layers)} layers")
+        for block in list(layers)[-top_layers:]:
             block.requires_grad_(True)
-        in_blocks = {id(p) for p in blocks.parameters()}
+        in_blocks = {id(p) for p in layers.parameters()}
         for name, p in self.model.base_model.named_parameters():
             if id(p) not in in_blocks and "embed" not in name and not name.startswith("wte"):
                 p.requires_grad_(True)  # final norms (GPT-2 ln_f, Llama norm)
@@ -319,7 +322,7 @@ def _fused(x: torch.Tensor, *linears: nn.Linear) -> torch.Tensor:
     return F.linear(x, weight, bias)
 
 
-def _blocks(base: nn.Module) -> nn.ModuleList:
+def blocks(base: nn.Module) -> nn.ModuleList:
     lists = [m for m in base.modules() if isinstance(m, nn.ModuleList)]
     if not lists:
         raise ConfigError("top_layers: the backbone has no list of transformer layers")

@@ -1,10 +1,12 @@
+import sys
+
 import pytest
 import torch
 from transformers import AutoModelForSequenceClassification
 
 from tests.training.engine.helpers import PAIRS, tiny_config
 from training.engine import RewardScorer, train
-from training.engine.evaluate import use_bf16
+from training.engine.evaluate import _best_matmul_seconds, cpu_bf16_pays, use_bf16
 from training.engine.model import load
 
 
@@ -119,11 +121,20 @@ def test_checkpointing_recomputes_the_fast_path_blocks_with_the_same_gradients(t
         torch.testing.assert_close(a, b)
 
 
-def test_auto_precision_uses_bf16_on_cpu_only_with_amx(monkeypatch):
+def test_auto_precision_uses_bf16_on_cpu_only_where_it_measures_faster(monkeypatch):
     cpu = torch.device("cpu")
-    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
-    assert not use_bf16(cpu, "auto")
+    speed = {torch.float32: 1.0, torch.bfloat16: 1.0}
+    module = sys.modules[use_bf16.__module__]  # the package exports a function of that name
+    monkeypatch.setattr(module, "_best_matmul_seconds", lambda dtype: speed[dtype])
+    cpu_bf16_pays.cache_clear()
+    assert not use_bf16(cpu, "auto")  # equal speed: float32's precision wins
     assert use_bf16(cpu, "bf16")
-    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    cpu_bf16_pays.cache_clear()
+    speed[torch.bfloat16] = 0.5
     assert use_bf16(cpu, "auto")
     assert not use_bf16(cpu, "fp32")
+    cpu_bf16_pays.cache_clear()
+
+
+def test_bf16_probe_times_real_matrix_products():
+    assert 0 < _best_matmul_seconds(torch.float32, repeats=1) < 5

@@ -98,6 +98,38 @@ def test_top_layers_mode_freezes_the_embeddings(tiny_bert, tmp_path):
     )
 
 
+@pytest.mark.parametrize("freeze", [True, False])
+def test_freeze_embeddings_keeps_the_token_embeddings_and_trains_the_rest(
+    tiny_bert, tmp_path, freeze
+):
+    from safetensors.torch import load_file as raw
+
+    train(tiny_config(tiny_bert, freeze_embeddings=freeze), PAIRS, out_dir=tmp_path)
+    before, after = raw(f"{tiny_bert}/model.safetensors"), _weights(tmp_path)
+    tokens = "bert.embeddings.word_embeddings.weight"
+    assert after[tokens].equal(before[tokens]) == freeze
+    for trained in (
+        "bert.embeddings.position_embeddings.weight",
+        "bert.encoder.layer.0.output.dense.weight",
+    ):
+        assert not after[trained].equal(before[trained]), trained
+
+
+def test_layer_lr_decay_scales_each_block_below_the_top(tiny_bert):
+    from training.engine.model import blocks, load
+    from training.engine.trainer import _layer_scales
+
+    rm, _ = load(tiny_bert, seed=0)
+    layers = blocks(rm.model.base_model)
+    scales = _layer_scales(rm, 0.5)
+    assert {scales[id(p)] for p in layers[-1].parameters()} == {1.0}
+    assert {scales[id(p)] for p in layers[0].parameters()} == {0.5 ** (len(layers) - 1)}
+    embeddings = rm.model.base_model.embeddings
+    assert {scales[id(p)] for p in embeddings.parameters()} == {0.5 ** len(layers)}
+    assert all(id(p) not in scales for p in rm.head_parameters())
+    assert _layer_scales(rm, 1.0) == {}
+
+
 def test_a_budget_too_small_for_one_prompt_is_a_clear_error(tiny_bert, tmp_path):
     with pytest.raises(ConfigError, match="token_budget=48 cannot hold"):
         train(tiny_config(tiny_bert, token_budget=48), RANKINGS, out_dir=tmp_path)
@@ -169,6 +201,14 @@ def test_a_checkpoint_from_other_data_is_not_resumed_silently(tiny_bert, tmp_pat
     train(config, PAIRS, out_dir=tmp_path, should_stop=lambda: True)
     with pytest.raises(ConfigError, match="written for other data or settings"):
         train(config, PAIRS[:5], out_dir=tmp_path)
+
+
+def test_a_checkpoint_with_other_trainable_weights_is_a_clear_error(tiny_bert, tmp_path):
+    config = tiny_config(tiny_bert, token_budget=128, freeze_embeddings=False)
+    train(config, PAIRS, out_dir=tmp_path, should_stop=lambda: True)
+    # other trainable weights mean another optimizer layout: refused before loading it
+    with pytest.raises(ConfigError, match="written for other data or settings"):
+        train(tiny_config(tiny_bert, token_budget=128, layer_lr_decay=0.5), PAIRS, out_dir=tmp_path)
 
 
 def test_fractional_epochs_end_on_a_partial_epoch(tiny_bert, tmp_path):
