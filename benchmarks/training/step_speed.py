@@ -1,6 +1,7 @@
 """Training-step throughput of the engine on real (a) micro-batches, without TRL.
 
     .venv/bin/python benchmarks/training/step_speed.py [--precision fp32|bf16] [--profile]
+        [--no-freeze-embeddings]
 
 Takes the engine's own batch plan for the first 1,308 HH-RLHF pairs (8,192-token budget,
 max length 256), runs one warm-up step, then times forward + backward + AdamW over the
@@ -24,7 +25,7 @@ import torch
 
 from benchmarks.training.bench import MAX_LENGTH, TOKEN_BUDGET, hh_split
 from training.engine import batching
-from training.engine.config import default_backbone
+from training.engine.config import TrainConfig, default_backbone
 from training.engine.data import load as load_data
 from training.engine.evaluate import autocast
 from training.engine.loss import listwise_loss
@@ -36,7 +37,11 @@ def main() -> None:
     parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     parser.add_argument("--batches", type=int, default=15)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--freeze-embeddings", action="store_true")
+    parser.add_argument(
+        "--freeze-embeddings",
+        action=argparse.BooleanOptionalAction,
+        default=TrainConfig().freeze_embeddings,  # as the engine trains by default
+    )
     args = parser.parse_args()
     rm, tokenizer = load(default_backbone(), seed=42)
     train_rows, _ = hh_split()

@@ -97,6 +97,19 @@ def test_an_unknown_setting_is_a_field_error(project, version):
     assert "learning_rat" in str(raised.value.message_dict["config"])
 
 
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [({"gradient_checkpointing": "no"}, "must be true or false"), ({"epochs": "2"}, "a number")],
+)
+def test_a_setting_of_the_wrong_type_is_a_field_error_and_creates_no_run(
+    project, version, config, message
+):
+    with pytest.raises(ValidationError) as raised:
+        runs.training_run_create(project=project, config=config)
+    assert message in str(raised.value.message_dict["config"])
+    assert not TrainingRun.objects.filter(project=project).exists()
+
+
 def test_a_project_without_a_ready_version_cannot_train(project):
     with pytest.raises(ValidationError) as raised:
         runs.training_run_create(project=project, config={})

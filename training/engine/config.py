@@ -63,6 +63,7 @@ class TrainConfig:
         return self.backbone or default_backbone()
 
     def validate(self) -> TrainConfig:
+        self._check_types()
         checks = [
             (self.mode in MODES, "mode", f"must be one of {', '.join(MODES)}"),
             (self.top_layers >= 1, "top_layers", "must be at least 1"),
@@ -111,6 +112,16 @@ class TrainConfig:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: {why}")
         return self
 
+    def _check_types(self) -> None:
+        """JSON gives any type: "no" would be a true flag, "2" would fail a comparison."""
+        for f in dataclasses.fields(self):
+            value, kind = getattr(self, f.name), str(f.type)
+            if value is None and kind.endswith("| None"):
+                continue
+            allowed, noun = _TYPES[kind.removesuffix(" | None")]
+            if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+                raise ConfigError(f"{f.name}={value!r}: must be {noun}")
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -124,6 +135,15 @@ class TrainConfig:
                 f"known keys: {', '.join(sorted(known))}"
             )
         return cls(**data).validate()
+
+
+_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "bool": ((bool,), "true or false"),
+    "int": ((int,), "an integer"),
+    "float": ((int, float), "a number"),
+    "str": ((str,), "a string"),
+    "dict[str, Any]": ((dict,), "an object"),
+}
 
 
 def _device_ok(device: str) -> bool:

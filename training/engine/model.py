@@ -142,6 +142,17 @@ class RewardModel(nn.Module):
             params += list(self.model.base_model.pooler.parameters())
         return params
 
+    def embedding_parameters(self) -> list[nn.Parameter]:
+        """The backbone's parameters below its first block: token, position and type
+        embeddings and their norm (BERT `embeddings.*`, GPT-2 `wte`/`wpe`, Llama
+        `embed_tokens`)."""
+        token = self.model.get_input_embeddings().weight
+        return [
+            p
+            for name, p in self.model.base_model.named_parameters()
+            if p is token or "embed" in name or name.startswith(("wte", "wpe"))
+        ]
+
     def set_trainable(self, mode: str, top_layers: int, freeze_embeddings: bool = False) -> None:
         """full: everything; top_layers: head + last N blocks + final norms; head: head only.
         ``freeze_embeddings`` keeps the token embedding matrix fixed in every mode."""
@@ -157,9 +168,9 @@ class RewardModel(nn.Module):
             raise ConfigError(f"top_layers={top_layers}: the backbone has {len(layers)} layers")
         for block in list(layers)[-top_layers:]:
             block.requires_grad_(True)
-        in_blocks = {id(p) for p in layers.parameters()}
-        for name, p in self.model.base_model.named_parameters():
-            if id(p) not in in_blocks and "embed" not in name and not name.startswith("wte"):
+        below = {id(p) for p in layers.parameters()} | {id(p) for p in self.embedding_parameters()}
+        for p in self.model.base_model.parameters():
+            if id(p) not in below:
                 p.requires_grad_(True)  # final norms (GPT-2 ln_f, Llama norm)
 
 

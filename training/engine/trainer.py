@@ -192,10 +192,7 @@ def _layer_scales(rm: RewardModel, decay: float) -> dict[int, float]:
     scale = {
         id(p): decay ** (len(layers) - 1 - i) for i, b in enumerate(layers) for p in b.parameters()
     }
-    embeddings = rm.model.get_input_embeddings()
-    for name, p in rm.model.base_model.named_parameters():
-        if id(p) not in scale and ("embed" in name or p is embeddings.weight):
-            scale[id(p)] = decay ** len(layers)
+    scale.update({id(p): decay ** len(layers) for p in rm.embedding_parameters()})
     return scale
 
 

@@ -136,5 +136,9 @@ def test_auto_precision_uses_bf16_on_cpu_only_where_it_measures_faster(monkeypat
     cpu_bf16_pays.cache_clear()
 
 
-def test_bf16_probe_times_real_matrix_products():
+def test_bf16_probe_times_real_matrix_products_without_moving_the_global_rng():
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
     assert 0 < _best_matmul_seconds(torch.float32, repeats=1) < 5
+    assert torch.rand(3).equal(expected)

@@ -98,6 +98,16 @@ def test_top_layers_mode_freezes_the_embeddings(tiny_bert, tmp_path):
     )
 
 
+def test_top_layers_mode_keeps_every_embedding_of_a_decoder_fixed(tiny_gpt2):
+    from training.engine.model import load
+
+    rm, _ = load(tiny_gpt2, seed=0)
+    rm.set_trainable("top_layers", top_layers=1)
+    frozen = {n for n, p in rm.model.transformer.named_parameters() if not p.requires_grad}
+    assert {"wte.weight", "wpe.weight"} <= frozen
+    assert rm.model.transformer.ln_f.weight.requires_grad  # the final norm trains
+
+
 @pytest.mark.parametrize("freeze", [True, False])
 def test_freeze_embeddings_keeps_the_token_embeddings_and_trains_the_rest(
     tiny_bert, tmp_path, freeze
@@ -150,6 +160,11 @@ def test_config_rejects_unknown_keys_and_bad_values():
     with pytest.raises(ConfigError, match=r"dropout=1\.0"):
         TrainConfig.from_dict({"dropout": 1.0})
     assert TrainConfig.from_dict({"dropout": None}).dropout is None
+    with pytest.raises(ConfigError, match="freeze_embeddings='no': must be true or false"):
+        TrainConfig.from_dict({"freeze_embeddings": "no"})
+    with pytest.raises(ConfigError, match=r"seed=1\.5: must be an integer"):
+        TrainConfig.from_dict({"seed": 1.5})
+    assert TrainConfig.from_dict({"epochs": 3}).epochs == 3  # an integer is a number
     with pytest.raises(ConfigError, match="max_prompt_tokens=256"):
         TrainConfig.from_dict({"max_prompt_tokens": 256, "max_length": 256})
     assert TrainConfig.from_dict(TrainConfig().to_dict()) == TrainConfig()
