@@ -30,6 +30,7 @@ from training.engine.evaluate import (
     pair_metrics,
     resolve_device,
     score_sequences,
+    use_bf16,
 )
 from training.engine.loss import listwise_loss
 from training.engine.model import RewardModel, blocks, load
@@ -121,6 +122,7 @@ def _prepare(
     eval_enc = encode(eval_set)[0] if eval_set is not None else None
     _check_fits(train_enc, config)
     emit({"event": "log", "message": _truncation_message(counts)})
+    emit({"event": "log", "message": f"{_precision(device, config.precision)} on {device}"})
     rm.set_trainable(config.mode, config.top_layers, config.freeze_embeddings)
     rm.to(device)
     if config.gradient_checkpointing and config.mode != "head":
@@ -446,6 +448,7 @@ def finish(run: _Run, out_dir: Path, result: TrainResult) -> None:
         "data_sha256": run.train_sha,
         "config": run.config.to_dict(),
         "pooling": run.rm.pooling,
+        "precision": _precision(run.device, run.config.precision),
         "metrics": metrics,
         "reward_mean": metrics["reward_mean"],
         "reward_std": metrics["reward_std"],
@@ -457,6 +460,11 @@ def finish(run: _Run, out_dir: Path, result: TrainResult) -> None:
     (out_dir / METADATA).write_text(json.dumps(meta, indent=2, default=str))
     checkpoint.clear(out_dir)
     result.metrics, result.counts = metrics, run.counts
+
+
+def _precision(device: torch.device, setting: str) -> str:
+    """What `precision` resolved to: "auto" measures the CPU, so the run records it."""
+    return "bf16" if use_bf16(device, setting) else "fp32"
 
 
 def _weights_hash(out_dir: Path) -> str:

@@ -59,6 +59,7 @@ def test_events_report_steps_and_a_final_evaluation(tiny_bert, tmp_path):
     final = next(e for e in events if e.get("final"))
     assert final["pairs"] == 4 * 5  # each K=4 ranking with one tie gives 5 pairs
     assert final["kendall_tau"] is not None
+    assert any(e.get("message") == "fp32 on cpu" for e in events)
 
 
 def test_the_saved_folder_has_metadata_with_data_hash_config_and_metrics(tiny_bert, tmp_path):
@@ -68,6 +69,7 @@ def test_the_saved_folder_has_metadata_with_data_hash_config_and_metrics(tiny_be
     assert meta["config"]["backbone"] == tiny_bert
     assert {"accuracy", "log_loss", "ece", "reward_length_corr"} <= meta["metrics"].keys()
     assert meta["reward_std"] > 0
+    assert meta["precision"] == "fp32"  # what the run's precision resolved to
     assert not (tmp_path / "checkpoints").exists()
 
 
