@@ -60,6 +60,42 @@ def _sweep(runs: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _seeds(runs: dict[str, dict[str, Any]]) -> list[str]:
+    """(a) at default settings under several seeds, both sides: the untagged pair of runs
+    and every pair tagged `seed<N>` (`--seed N --tag seedN` on both sides)."""
+    pairs = [(runs.get("a_trl"), runs.get("a_rankwise"))]
+    for name in runs:
+        if name.startswith("a_trl_seed"):
+            pairs.append((runs[name], runs.get(name.replace("a_trl_", "a_rankwise_"))))
+    lines = [
+        "| seed | TRL held-out acc. | engine held-out acc. | engine - TRL (points) "
+        "| TRL pairs / s | engine pairs / s | ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    gaps, ratios, accs = [], [], {"trl": [], "rankwise": []}
+    for trl, ours in pairs:
+        if not trl or not ours:
+            continue
+        a, b = (r["eval_engine_truncation"]["accuracy"] for r in (trl, ours))
+        gap, ratio = 100 * (b - a), ours["pairs_per_s"] / trl["pairs_per_s"]
+        gaps.append(gap)
+        ratios.append(ratio)
+        accs["trl"].append(a)
+        accs["rankwise"].append(b)
+        lines.append(
+            f"| {trl['settings']['seed']} | {a:.3f} | {b:.3f} | {gap:+.1f} "
+            f"| {trl['pairs_per_s']:.2f} | {ours['pairs_per_s']:.2f} | {ratio:.2f}x |"
+        )
+    if len(gaps) < 2:
+        return []
+    n = len(gaps)
+    lines.append(
+        f"| mean of {n} | {sum(accs['trl']) / n:.3f} | {sum(accs['rankwise']) / n:.3f} "
+        f"| **{sum(gaps) / n:+.1f}** | | | **{sum(ratios) / n:.2f}x** |"
+    )
+    return lines
+
+
 def table(runs: dict[str, dict[str, Any]]) -> str:
     lines = [
         "| run | pairs given | pairs trained | dropped | s / epoch | pairs / s "
@@ -78,7 +114,14 @@ def table(runs: dict[str, dict[str, Any]]) -> str:
             if "pairs_per_cpu_s" in trl and "pairs_per_cpu_s" in ours:
                 cpu = f"**{ours['pairs_per_cpu_s'] / trl['pairs_per_cpu_s']:.2f}x**"
             lines.append(f"| ({part}) rankwise / trl | | | | | **{ratio:.2f}x** | {cpu} | | |")
-    sweep = {name: run for name, run in runs.items() if name.startswith("a_rankwise_")}
+    seeds = _seeds(runs)
+    if seeds:
+        lines += ["", *seeds]
+    sweep = {
+        name: run
+        for name, run in runs.items()
+        if name.startswith("a_rankwise_") and not name.startswith("a_rankwise_seed")
+    }
     if sweep:
         lines += ["", *_sweep(sweep)]
     c = runs.get("c_rankwise")

@@ -3,8 +3,9 @@
 import pytest
 
 from annotation.models import Role
+from training.api.views import ConfigInput
 from training.models import ModelVersion, TrainingRun
-from training.services import execute
+from training.services import execute, runs
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,24 @@ def test_a_bad_setting_is_a_400_naming_the_field(project, version, researcher):
     assert response.status_code == 400
     assert "config.mode" in response.json()["error"]["fields"]
     assert not TrainingRun.objects.exists()
+
+
+def test_a_misspelt_setting_is_a_400_not_a_silent_default(project, version, researcher):
+    response = _start(researcher, project, config={"learning_rat": 0.1})
+    assert response.status_code == 400
+    assert "Unknown setting" in str(response.json()["error"]["fields"]["config.learning_rat"])
+    assert not TrainingRun.objects.exists()
+
+
+def test_the_api_accepts_every_setting_the_run_service_does(
+    project, version, researcher, django_capture_on_commit_callbacks
+):
+    assert set(ConfigInput().fields) == runs.USER_KEYS
+    with django_capture_on_commit_callbacks(execute=False):
+        response = _start(researcher, project, config={"ema_decay": 0.95, "dropout": None})
+    assert response.status_code == 201, response.json()
+    assert response.json()["config"]["ema_decay"] == 0.95
+    assert response.json()["config"]["dropout"] is None
 
 
 def test_an_unknown_dataset_version_is_a_400(project, version, researcher):

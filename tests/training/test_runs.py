@@ -97,9 +97,19 @@ def test_an_unknown_setting_is_a_field_error(project, version):
     assert "learning_rat" in str(raised.value.message_dict["config"])
 
 
+def test_the_engine_tuning_settings_reach_the_run_config(project, version):
+    tuning = {"ema_decay": 0.95, "freeze_embeddings": False, "layer_lr_decay": 0.9}
+    run = runs.training_run_create(project=project, config=tuning)
+    assert tuning.items() <= run.config.items()
+
+
 @pytest.mark.parametrize(
     ("config", "message"),
-    [({"gradient_checkpointing": "no"}, "must be true or false"), ({"epochs": "2"}, "a number")],
+    [
+        ({"gradient_checkpointing": "no"}, "must be true or false"),
+        ({"epochs": "2"}, "a number"),
+        ({"ema_decay": 1}, "ema_decay=1: must be in [0, 1)"),
+    ],
 )
 def test_a_setting_of_the_wrong_type_is_a_field_error_and_creates_no_run(
     project, version, config, message

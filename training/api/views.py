@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -36,6 +38,32 @@ class ConfigInput(serializers.Serializer):
     center_coef = serializers.FloatField(required=False, min_value=0)
     early_stopping_patience = serializers.IntegerField(required=False, min_value=0)
     gradient_checkpointing = serializers.BooleanField(required=False)
+    grad_accum = serializers.IntegerField(required=False, min_value=1)
+    warmup_ratio = serializers.FloatField(required=False, min_value=0, max_value=0.99)
+    weight_decay = serializers.FloatField(required=False, min_value=0)
+    checkpoint_every = serializers.IntegerField(required=False, min_value=0)
+    eval_every = serializers.IntegerField(required=False, min_value=0)
+    log_every = serializers.IntegerField(required=False, min_value=1)
+    device = serializers.CharField(required=False, max_length=20)
+    precision = serializers.ChoiceField(choices=["auto", "bf16", "fp32"], required=False)
+    min_prompt_tokens = serializers.IntegerField(required=False, min_value=0)
+    max_prompt_tokens = serializers.IntegerField(required=False, min_value=0)
+    freeze_embeddings = serializers.BooleanField(required=False)
+    layer_lr_decay = serializers.FloatField(required=False, min_value=0.01, max_value=1)
+    head_learning_rate = serializers.FloatField(required=False, allow_null=True, min_value=1e-8)
+    dropout = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=0.99)
+    ema_decay = serializers.FloatField(required=False, min_value=0, max_value=0.9999)
+
+    def to_internal_value(self, data: Any) -> Any:
+        """A misspelt setting would otherwise vanish and the run train with the default."""
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                known = ", ".join(sorted(self.fields))
+                raise serializers.ValidationError(
+                    {key: [f"Unknown setting; known: {known}."] for key in unknown}
+                )
+        return super().to_internal_value(data)
 
 
 @extend_schema_serializer(component_name="TrainingRunCreate")

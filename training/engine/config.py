@@ -36,6 +36,7 @@ class TrainConfig:
     head_learning_rate: float | None = None  # None: 10x learning_rate for a freshly made head
     weight_decay: float = 0.0
     warmup_ratio: float = 0.1
+    ema_decay: float = 0.0  # moving average of the weights (modes full, top_layers); 0 = off
     grad_accum: int = 1
     max_grad_norm: float = 1.0  # 0 = no clipping
     token_budget: int = 8192  # padded tokens (sequences x longest) per micro-batch
@@ -77,6 +78,7 @@ class TrainConfig:
             ),
             (self.weight_decay >= 0, "weight_decay", "must be non-negative"),
             (0 <= self.warmup_ratio < 1, "warmup_ratio", "must be in [0, 1)"),
+            (0 <= self.ema_decay < 1, "ema_decay", "must be in [0, 1); 0 = off"),
             (self.grad_accum >= 1, "grad_accum", "must be at least 1"),
             (self.max_grad_norm >= 0, "max_grad_norm", "must be non-negative"),
             (self.max_length >= 8, "max_length", "must be at least 8"),

@@ -7,11 +7,12 @@ the same ``out_dir`` resumes from the last checkpoint and ends with the same wei
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -240,6 +241,7 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
         "fingerprint": state_fingerprint(run),
     }
     best: dict[str, torch.Tensor] | None = None
+    ema = _Average(rm, config.ema_decay) if config.ema_decay else None
     found = checkpoint.latest(out_dir)
     if found is not None:
         saved = checkpoint.load(found)
@@ -252,6 +254,8 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
         state, best = saved["state"], saved.get("best")
+        if ema is not None:
+            ema.load(saved["ema"])
         if "rng" in saved:  # dropout masks continue as if never interrupted
             torch.set_rng_state(saved["rng"])
         if "cuda_rng" in saved and run.device.type == "cuda":
@@ -265,6 +269,7 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
             "scheduler": scheduler.state_dict(),
             "state": dict(state),
             "best": best,
+            **({"ema": ema.state()} if ema is not None else {}),
             "rng": torch.get_rng_state(),
             **(
                 {"cuda_rng": torch.cuda.get_rng_state(run.device)}
@@ -316,6 +321,8 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         state["step"] += 1
+        if ema is not None:
+            ema.update(state["step"])
         state["pairs"] += step_pairs
         window_pairs, step_pairs = window_pairs + step_pairs, 0
         state["train_seconds"] += time.perf_counter() - tick  # excludes evaluation and saving
@@ -336,11 +343,13 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
             )
             window_start, window_pairs = time.perf_counter(), 0
         if run.eval is not None and _eval_due(state, sizes, total_micro, config):
-            metrics = pair_metrics(run.eval, _score(run, run.eval))
+            with ema.swapped() if ema is not None else contextlib.nullcontext():
+                metrics = pair_metrics(run.eval, _score(run, run.eval))
+                if metrics["log_loss"] < state["best_loss"] - 1e-4:
+                    best = _trainable_state(rm) if config.early_stopping_patience else None
             run.emit({"event": "eval", "step": state["step"], **metrics})
             if metrics["log_loss"] < state["best_loss"] - 1e-4:
                 state["best_loss"], state["bad_evals"] = metrics["log_loss"], 0
-                best = _trainable_state(rm) if config.early_stopping_patience else None
             else:
                 state["bad_evals"] += 1
             if (
@@ -359,9 +368,53 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
             if dist.is_main:
                 checkpoint.save(out_dir, state["step"], snapshot(), config.keep_checkpoints)
             return _result("cancelled", out_dir, state, total_steps)
+    if ema is not None:
+        ema.copy_to_model()  # the average is the model that gets evaluated and saved
     if best is not None:
         rm.load_state_dict(best, strict=False)  # early stopping keeps the best evaluation
     return _result(status, out_dir, state, total_steps)
+
+
+class _Average:
+    """Exponential moving average of the trainable weights, in float32 beside them.
+
+    The decay ramps up as ``min(decay, (1 + step) / (10 + step))`` so the first steps,
+    from the freshly made head, do not dominate the average of a short run."""
+
+    def __init__(self, rm: RewardModel, decay: float):
+        self.decay = decay
+        self.params = [p for p in rm.parameters() if p.requires_grad]
+        self.shadow = [p.detach().clone() for p in self.params]
+
+    @torch.no_grad()
+    def update(self, step: int) -> None:
+        decay = min(self.decay, (1 + step) / (10 + step))
+        torch._foreach_lerp_(self.shadow, [p.detach() for p in self.params], 1 - decay)
+
+    def state(self) -> list[torch.Tensor]:
+        return [t.detach().cpu().clone() for t in self.shadow]
+
+    @torch.no_grad()
+    def load(self, saved: list[torch.Tensor]) -> None:
+        for mine, theirs in zip(self.shadow, saved, strict=True):
+            mine.copy_(theirs)
+
+    @torch.no_grad()
+    def copy_to_model(self) -> None:
+        for p, average in zip(self.params, self.shadow, strict=True):
+            p.copy_(average)
+
+    @contextlib.contextmanager
+    def swapped(self) -> Iterator[None]:
+        """The average in the model for a while (an evaluation), the live weights after."""
+        live = [p.detach().clone() for p in self.params]
+        self.copy_to_model()
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for p, weights in zip(self.params, live, strict=True):
+                    p.copy_(weights)
 
 
 def _result(status: str, out_dir: Path, state: dict[str, Any], total_steps: int) -> TrainResult:

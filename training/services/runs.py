@@ -35,7 +35,8 @@ USER_KEYS = {
     "backbone", "mode", "top_layers", "epochs", "learning_rate", "max_length", "token_budget",
     "seed", "grad_accum", "warmup_ratio", "weight_decay", "center_coef", "checkpoint_every",
     "early_stopping_patience", "gradient_checkpointing", "device", "precision",
-    "min_prompt_tokens", "log_every", "eval_every",
+    "min_prompt_tokens", "log_every", "eval_every", "max_prompt_tokens", "freeze_embeddings",
+    "layer_lr_decay", "head_learning_rate", "dropout", "ema_decay",
 }  # fmt: skip
 
 

@@ -1067,6 +1067,13 @@ export interface components {
             /** @description When set, annotators can no longer revise their rankings. */
             rankings_locked?: boolean;
         };
+        /**
+         * @description * `auto` - auto
+         *     * `bf16` - bf16
+         *     * `fp32` - fp32
+         * @enum {string}
+         */
+        PrecisionEnum: "auto" | "bf16" | "fp32";
         Progress: {
             ranked: number;
             ranked_today: number;
@@ -1248,6 +1255,27 @@ export interface components {
             center_coef?: number;
             early_stopping_patience?: number;
             gradient_checkpointing?: boolean;
+            grad_accum?: number;
+            /** Format: double */
+            warmup_ratio?: number;
+            /** Format: double */
+            weight_decay?: number;
+            checkpoint_every?: number;
+            eval_every?: number;
+            log_every?: number;
+            device?: string;
+            precision?: components["schemas"]["PrecisionEnum"];
+            min_prompt_tokens?: number;
+            max_prompt_tokens?: number;
+            freeze_embeddings?: boolean;
+            /** Format: double */
+            layer_lr_decay?: number;
+            /** Format: double */
+            head_learning_rate?: number | null;
+            /** Format: double */
+            dropout?: number | null;
+            /** Format: double */
+            ema_decay?: number;
         };
         TrainingLog: {
             lines: components["schemas"]["LogLineOutput"][];

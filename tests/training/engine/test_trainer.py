@@ -1,6 +1,7 @@
 import json
 
 import pytest
+import torch
 from safetensors.torch import load_file
 from transformers import BertConfig, BertForSequenceClassification
 
@@ -26,12 +27,18 @@ def test_training_is_deterministic_on_cpu(tiny_bert, tmp_path):
     _same(_weights(tmp_path / "one"), _weights(tmp_path / "two"))
 
 
-@pytest.mark.parametrize("dropout", [0.0, 0.1])  # with dropout the RNG state must resume too
+# With dropout the RNG state must resume too; with a weight average, the average.
+@pytest.mark.parametrize(("dropout", "ema_decay"), [(0.0, 0.0), (0.1, 0.0), (0.0, 0.9)])
 def test_cancel_then_resume_ends_with_the_weights_of_an_uninterrupted_run(
-    backbone, dropout, tmp_path
+    backbone, dropout, ema_decay, tmp_path
 ):
     config = tiny_config(
-        backbone, precision="fp32", token_budget=128, grad_accum=2, dropout=dropout
+        backbone,
+        precision="fp32",
+        token_budget=128,
+        grad_accum=2,
+        dropout=dropout,
+        ema_decay=ema_decay,
     )
     train(config, PAIRS + RANKINGS, out_dir=tmp_path / "straight")
     calls = {"n": 0}
@@ -162,6 +169,8 @@ def test_config_rejects_unknown_keys_and_bad_values():
     with pytest.raises(ConfigError, match=r"dropout=1\.0"):
         TrainConfig.from_dict({"dropout": 1.0})
     assert TrainConfig.from_dict({"dropout": None}).dropout is None
+    with pytest.raises(ConfigError, match=r"ema_decay=1\.0: must be in \[0, 1\)"):
+        TrainConfig.from_dict({"ema_decay": 1.0})
     with pytest.raises(ConfigError, match="freeze_embeddings='no': must be true or false"):
         TrainConfig.from_dict({"freeze_embeddings": "no"})
     with pytest.raises(ConfigError, match=r"seed=1\.5: must be an integer"):
@@ -232,3 +241,35 @@ def test_fractional_epochs_end_on_a_partial_epoch(tiny_bert, tmp_path):
     result = train(tiny_config(tiny_bert, epochs=1.5, token_budget=128), PAIRS, out_dir=tmp_path)
     whole = train(tiny_config(tiny_bert, epochs=1, token_budget=128), PAIRS, out_dir=tmp_path)
     assert whole.total_steps < result.total_steps < 2 * whole.total_steps + 1
+
+
+def test_the_weight_average_follows_its_ramped_decay_and_swaps_back():
+    from training.engine.trainer import _Average
+
+    class One(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(2))
+
+    model = One()
+    average = _Average(model, 0.5)
+    expected = torch.zeros(2)
+    for step, value in enumerate([4.0, 8.0, 2.0], start=1):
+        with torch.no_grad():
+            model.w.fill_(value)
+        average.update(step)
+        decay = min(0.5, (1 + step) / (10 + step))  # 2/11, 3/12, then 0.5
+        expected = decay * expected + (1 - decay) * value
+    assert torch.allclose(average.shadow[0], expected)
+    with average.swapped():
+        assert torch.allclose(model.w, expected)
+    assert model.w.eq(2.0).all()  # the live weights are back after an evaluation
+    average.copy_to_model()
+    assert torch.allclose(model.w, expected)
+
+
+def test_a_weight_average_changes_the_saved_model(tiny_bert, tmp_path):
+    train(tiny_config(tiny_bert), PAIRS, out_dir=tmp_path / "plain")
+    train(tiny_config(tiny_bert, ema_decay=0.9), PAIRS, out_dir=tmp_path / "ema")
+    plain, ema = _weights(tmp_path / "plain"), _weights(tmp_path / "ema")
+    assert not all(plain[k].equal(ema[k]) for k in plain)
