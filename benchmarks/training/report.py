@@ -67,31 +67,34 @@ def _seeds(runs: dict[str, dict[str, Any]]) -> list[str]:
     for name in runs:
         if name.startswith("a_trl_seed"):
             pairs.append((runs[name], runs.get(name.replace("a_trl_", "a_rankwise_"))))
+    rows = [
+        (
+            trl["settings"]["seed"],
+            trl,
+            ours,
+            *(r["eval_engine_truncation"]["accuracy"] for r in (trl, ours)),
+        )
+        for trl, ours in pairs
+        if trl and ours
+    ]
+    if len(rows) < 2:
+        return []
     lines = [
         "| seed | TRL held-out acc. | engine held-out acc. | engine - TRL (points) "
         "| TRL pairs / s | engine pairs / s | ratio |",
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    gaps, ratios, accs = [], [], {"trl": [], "rankwise": []}
-    for trl, ours in pairs:
-        if not trl or not ours:
-            continue
-        a, b = (r["eval_engine_truncation"]["accuracy"] for r in (trl, ours))
-        gap, ratio = 100 * (b - a), ours["pairs_per_s"] / trl["pairs_per_s"]
-        gaps.append(gap)
-        ratios.append(ratio)
-        accs["trl"].append(a)
-        accs["rankwise"].append(b)
+    for seed, trl, ours, a, b in rows:
         lines.append(
-            f"| {trl['settings']['seed']} | {a:.3f} | {b:.3f} | {gap:+.1f} "
-            f"| {trl['pairs_per_s']:.2f} | {ours['pairs_per_s']:.2f} | {ratio:.2f}x |"
+            f"| {seed} | {a:.3f} | {b:.3f} | {100 * (b - a):+.1f} | {trl['pairs_per_s']:.2f} "
+            f"| {ours['pairs_per_s']:.2f} | {ours['pairs_per_s'] / trl['pairs_per_s']:.2f}x |"
         )
-    if len(gaps) < 2:
-        return []
-    n = len(gaps)
+    n = len(rows)
+    trl_acc, our_acc = sum(r[3] for r in rows) / n, sum(r[4] for r in rows) / n
+    ratio = sum(r[2]["pairs_per_s"] / r[1]["pairs_per_s"] for r in rows) / n
     lines.append(
-        f"| mean of {n} | {sum(accs['trl']) / n:.3f} | {sum(accs['rankwise']) / n:.3f} "
-        f"| **{sum(gaps) / n:+.1f}** | | | **{sum(ratios) / n:.2f}x** |"
+        f"| mean of {n} | {trl_acc:.3f} | {our_acc:.3f} | **{100 * (our_acc - trl_acc):+.1f}** "
+        f"| | | **{ratio:.2f}x** |"
     )
     return lines
 

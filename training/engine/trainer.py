@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -345,10 +345,11 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
         if run.eval is not None and _eval_due(state, sizes, total_micro, config):
             with ema.swapped() if ema is not None else contextlib.nullcontext():
                 metrics = pair_metrics(run.eval, _score(run, run.eval))
-                if metrics["log_loss"] < state["best_loss"] - 1e-4:
-                    best = _trainable_state(rm) if config.early_stopping_patience else None
+                improved = metrics["log_loss"] < state["best_loss"] - 1e-4
+                if improved and config.early_stopping_patience:
+                    best = _trainable_state(rm)  # the weights evaluated (the average, if on)
             run.emit({"event": "eval", "step": state["step"], **metrics})
-            if metrics["log_loss"] < state["best_loss"] - 1e-4:
+            if improved:
                 state["best_loss"], state["bad_evals"] = metrics["log_loss"], 0
             else:
                 state["bad_evals"] += 1
@@ -383,26 +384,22 @@ class _Average:
 
     def __init__(self, rm: RewardModel, decay: float):
         self.decay = decay
-        self.params = [p for p in rm.parameters() if p.requires_grad]
+        self.params: list[torch.Tensor] = [p for p in rm.parameters() if p.requires_grad]
         self.shadow = [p.detach().clone() for p in self.params]
 
     @torch.no_grad()
     def update(self, step: int) -> None:
         decay = min(self.decay, (1 + step) / (10 + step))
-        torch._foreach_lerp_(self.shadow, [p.detach() for p in self.params], 1 - decay)
+        torch._foreach_lerp_(self.shadow, self.params, 1 - decay)
 
     def state(self) -> list[torch.Tensor]:
         return [t.detach().cpu().clone() for t in self.shadow]
 
-    @torch.no_grad()
     def load(self, saved: list[torch.Tensor]) -> None:
-        for mine, theirs in zip(self.shadow, saved, strict=True):
-            mine.copy_(theirs)
+        _copy(self.shadow, saved)
 
-    @torch.no_grad()
     def copy_to_model(self) -> None:
-        for p, average in zip(self.params, self.shadow, strict=True):
-            p.copy_(average)
+        _copy(self.params, self.shadow)
 
     @contextlib.contextmanager
     def swapped(self) -> Iterator[None]:
@@ -412,9 +409,13 @@ class _Average:
         try:
             yield
         finally:
-            with torch.no_grad():
-                for p, weights in zip(self.params, live, strict=True):
-                    p.copy_(weights)
+            _copy(self.params, live)
+
+
+@torch.no_grad()
+def _copy(targets: Sequence[torch.Tensor], sources: Sequence[torch.Tensor]) -> None:
+    for target, source in zip(targets, sources, strict=True):
+        target.copy_(source)
 
 
 def _result(status: str, out_dir: Path, state: dict[str, Any], total_steps: int) -> TrainResult:
