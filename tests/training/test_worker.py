@@ -24,13 +24,13 @@ def worker(tmp_path):
     workers.stop_all()
 
 
-def _wait_for(run, done, seconds=240):
+def _wait_for(run, done, seconds=240, poll=0.5):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         run.refresh_from_db()
         if done(run):
             return run
-        time.sleep(0.5)
+        time.sleep(poll)
     raise AssertionError(f"run {run.pk} stuck in {run.status} at step {run.step}: {run.error}")
 
 
@@ -47,10 +47,12 @@ def test_a_worker_process_trains_a_run_to_a_registered_model(project, version, t
 def test_a_killed_worker_leaves_a_stalled_run_that_resumes_from_its_checkpoint(
     project, version, tiny_config, worker
 ):
-    config = tiny_config | {"epochs": 40, "checkpoint_every": 2}
+    # Long enough that the kill lands mid-run on a fast idle CPU too (40 epochs of the tiny
+    # model took 1.2 s there, so the run could finish between two polls).
+    config = tiny_config | {"epochs": 300, "checkpoint_every": 2}
     run = runs.training_run_create(project=project, config=config)
     first = worker()
-    run = _wait_for(run, lambda r: r.step >= 5)
+    run = _wait_for(run, lambda r: r.step >= 5, poll=0.05)
     first.send_signal(signal.SIGKILL)
     first.wait()
     killed_at = run.step
