@@ -14,10 +14,9 @@ from annotation.models import Completion, DatasetPair, DatasetVersion, Ranking
 from annotation.services.exports import export_write
 from annotation.services.imports import items_import
 from tests.annotation.test_exports import version_with_pairs
+from tests.shared_data import HH_PAIRS
 
 pytestmark = pytest.mark.django_db
-
-HH_PAIRS = Path(__file__).parents[3] / "shared" / "data" / "hh_rlhf_harmless_pairs.jsonl.gz"
 
 
 def _minilm_tokenizer():
