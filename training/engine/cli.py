@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import signal
 import sys
 from typing import Any
@@ -102,8 +103,9 @@ def _train(args: argparse.Namespace) -> int:
     )
     if bar is not None:
         bar.close()
-    summary = {"event": "done", **dataclasses.asdict(result)}
-    print(json.dumps(summary, default=str), flush=True)
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, one summary (events: rank 0)
+        summary = {"event": "done", **dataclasses.asdict(result)}
+        print(json.dumps(summary, default=str), flush=True)
     return 0 if result.status != "cancelled" else 3
 
 

@@ -57,6 +57,25 @@ def shard(batches: list[list[int]], ctx: Context) -> list[tuple[list[int], float
     return mine
 
 
+def sum_over_ranks(values: list[float], ctx: Context) -> list[float]:
+    """Element-wise sums over the ranks; the values themselves in a single process."""
+    if ctx.world == 1:
+        return values
+    total = torch.tensor(values, dtype=torch.float64, device=ctx.device)
+    torch_dist.all_reduce(total, op=torch_dist.ReduceOp.SUM)
+    return [float(v) for v in total.tolist()]
+
+
+def any_rank(flag: bool, ctx: Context) -> bool:
+    """True on every rank when it is true on one, so all ranks leave a loop together."""
+    return sum_over_ranks([float(flag)], ctx)[0] > 0
+
+
+def barrier(ctx: Context) -> None:
+    if ctx.world > 1:
+        torch_dist.barrier()
+
+
 def close(ctx: Context) -> None:
     if ctx.world > 1 and torch_dist.is_initialized():
         torch_dist.barrier()

@@ -82,8 +82,10 @@ def train(
     config.validate()
     started = time.perf_counter()
     run = _prepare(config, train_data, eval_data, on_event)
-    if not resume and run.dist.is_main:
-        checkpoint.clear(out_dir)
+    if not resume:
+        if run.dist.is_main:
+            checkpoint.clear(out_dir)
+        distributed.barrier(run.dist)  # no rank may find a checkpoint that is being cleared
     if config.mode == "head":
         from training.engine.head_mode import train_head
 
@@ -309,7 +311,7 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
         )
         (loss * scale / config.grad_accum).backward()
         state["micro"] += 1
-        step_pairs += batch.n_pairs * dist.world
+        step_pairs += batch.n_pairs if scale else 0  # scale 0: a rank's filler batch
         if state["micro"] % config.grad_accum and state["micro"] < total_micro:
             state["train_seconds"] += time.perf_counter() - tick
             continue
@@ -323,6 +325,11 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
         state["step"] += 1
         if ema is not None:
             ema.update(state["step"])
+        # One exchange per step: every rank's pairs, and whether any rank was told to stop
+        # (a signal reaches each process at its own moment; all must stop at one step).
+        stop, step_pairs = (
+            int(v) for v in distributed.sum_over_ranks([should_stop(), step_pairs], dist)
+        )
         state["pairs"] += step_pairs
         window_pairs, step_pairs = window_pairs + step_pairs, 0
         state["train_seconds"] += time.perf_counter() - tick  # excludes evaluation and saving
@@ -353,10 +360,10 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
                 state["best_loss"], state["bad_evals"] = metrics["log_loss"], 0
             else:
                 state["bad_evals"] += 1
-            if (
-                config.early_stopping_patience
-                and state["bad_evals"] >= config.early_stopping_patience
-            ):
+            patience_out = bool(config.early_stopping_patience) and (
+                state["bad_evals"] >= config.early_stopping_patience
+            )
+            if distributed.any_rank(patience_out, dist):  # every rank stops at the same step
                 status = "early_stopped"
                 break
         if (
@@ -365,7 +372,7 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
             and dist.is_main
         ):
             checkpoint.save(out_dir, state["step"], snapshot(), config.keep_checkpoints)
-        if should_stop():
+        if stop:
             if dist.is_main:
                 checkpoint.save(out_dir, state["step"], snapshot(), config.keep_checkpoints)
             return _result("cancelled", out_dir, state, total_steps)
