@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import signal
 import sys
 from typing import Any
@@ -78,6 +77,7 @@ def _coerce(name: str, raw: str, default: Any) -> Any:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from training.engine import distributed
     from training.engine.trainer import train
 
     config = _config(args)
@@ -103,7 +103,7 @@ def _train(args: argparse.Namespace) -> int:
     )
     if bar is not None:
         bar.close()
-    if os.environ.get("RANK", "0") == "0":  # under torchrun, one summary (events: rank 0)
+    if distributed.launched_rank() == 0:  # under torchrun, one summary (events: rank 0)
         summary = {"event": "done", **dataclasses.asdict(result)}
         print(json.dumps(summary, default=str), flush=True)
     return 0 if result.status != "cancelled" else 3

@@ -26,6 +26,11 @@ class Context:
         return self.rank == 0
 
 
+def launched_rank() -> int:
+    """The rank torchrun gave this process (0 outside torchrun), before any setup."""
+    return int(os.environ.get("RANK", "0"))
+
+
 def setup(device: str) -> Context:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world == 1:
@@ -78,5 +83,5 @@ def barrier(ctx: Context) -> None:
 
 def close(ctx: Context) -> None:
     if ctx.world > 1 and torch_dist.is_initialized():
-        torch_dist.barrier()
+        barrier(ctx)
         torch_dist.destroy_process_group()
