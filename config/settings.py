@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,7 +67,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "config" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -162,6 +164,22 @@ SESSION_COOKIE_AGE = env.integer("DJANGO_SESSION_SECONDS", 14 * 24 * 3600, minim
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (django-csp): scripts only from this origin,
+# never inline or eval'd; the API docs' one inline <style> carries a per-response nonce
+# (config/templates/api_docs.html). Images: the SPA's data: favicon, and the remote images
+# in model output that an annotator asks to load (frontend MarkdownView).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:", "https:", "http:"],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    }
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer(
     "RANKWISE_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024
 )
@@ -283,6 +301,17 @@ if TRAINING_STALL_SECONDS <= 2 * TRAINING_HEARTBEAT_SECONDS:
 TRAINING_CHECKPOINT_EVERY = env.integer("RANKWISE_TRAINING_CHECKPOINT_EVERY", 50, minimum=1)
 TRAINING_SCORING_DEVICE = env.string("RANKWISE_SCORING_DEVICE", "cpu") or "cpu"
 TRAINING_SCORERS_PER_PROCESS = env.integer("RANKWISE_SCORERS_PER_PROCESS", 2, minimum=1)
+# Queued + running runs a project may have at once; a new run or a resume beyond it is a 409.
+TRAINING_MAX_ACTIVE_RUNS_PER_PROJECT = env.integer(
+    "RANKWISE_MAX_ACTIVE_RUNS_PER_PROJECT", 3, minimum=1
+)
+# The backbones a run may name besides "default" and "model:<n>": the subfolders of a
+# models folder, and name=path pairs (training/services/backbones.py). Nothing else: a
+# free path would let a researcher train from any file the server can read.
+TRAINING_BACKBONES_DIR = env.directory("RANKWISE_BACKBONES_DIR")
+TRAINING_BACKBONES = env.named_directories("RANKWISE_BACKBONES")
+if "default" in TRAINING_BACKBONES:
+    raise ImproperlyConfigured("RANKWISE_BACKBONES: 'default' names the packaged MiniLM.")
 
 # --- logging ----------------------------------------------------------------
 LOG_LEVEL = env.choice("DJANGO_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
