@@ -10,6 +10,8 @@ is tested against it).
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 from typing import Any
 
 import environ
@@ -85,6 +87,40 @@ def string_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def directory(name: str) -> Path | None:
+    """An existing directory (absolute), or None when unset."""
+    value = _raw(name)
+    if value is None:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise _fail(name, value, "an existing directory")
+    return path
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def named_directories(name: str) -> dict[str, Path]:
+    """``name=path,name=path``: names of letters, digits, ``.``, ``_`` and ``-``, each once;
+    each path an existing directory."""
+    value = _raw(name)
+    found: dict[str, Path] = {}
+    for item in (value or "").split(","):
+        if not item.strip():
+            continue
+        key, equals, raw_path = (part.strip() for part in item.partition("="))
+        if not equals or not _NAME.fullmatch(key) or not raw_path:
+            raise _fail(name, item.strip(), "name=/path pairs (names of letters, digits, . _ -)")
+        if key in found:
+            raise _fail(name, item.strip(), f"each name once ({key} is given twice)")
+        path = Path(raw_path).expanduser().resolve()
+        if not path.is_dir():
+            raise _fail(name, item.strip(), f"an existing directory for {key}")
+        found[key] = path
+    return found
 
 
 def database(name: str, default: str) -> dict[str, Any]:
