@@ -186,6 +186,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer(
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Largest file an import accepts (API upload or management command), in bytes.
 RANKWISE_MAX_IMPORT_BYTES = env.integer("RANKWISE_MAX_IMPORT_BYTES", 1024**3, minimum=1024)
+# Deepest nesting of arrays/objects any JSON the API or an import reads may have.
+RANKWISE_MAX_JSON_DEPTH = env.integer("RANKWISE_MAX_JSON_DEPTH", 64, minimum=1)
 
 # --- REST API ---------------------------------------------------------------
 _RENDERERS = ["rest_framework.renderers.JSONRenderer"]
