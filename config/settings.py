@@ -184,10 +184,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer(
     "RANKWISE_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Largest file an import accepts (API upload or management command), in bytes.
+# Largest file an import accepts (API upload or management command), in bytes; a gzipped
+# or Parquet file is held to it uncompressed too.
 RANKWISE_MAX_IMPORT_BYTES = env.integer("RANKWISE_MAX_IMPORT_BYTES", 1024**3, minimum=1024)
 # Deepest nesting of arrays/objects any JSON the API or an import reads may have.
 RANKWISE_MAX_JSON_DEPTH = env.integer("RANKWISE_MAX_JSON_DEPTH", 64, minimum=1)
+# Longest record an import reads (a JSONL line, a CSV row, a Parquet row), refused while it
+# is read. The default holds 17 texts at the cap below even when every character is \u-escaped.
+RANKWISE_MAX_RECORD_BYTES = env.integer("RANKWISE_MAX_RECORD_BYTES", 16 * 1024**2, minimum=1024)
+# Longest prompt (text, or all of a chat's messages) and completion an import accepts.
+RANKWISE_MAX_TEXT_CHARS = env.integer("RANKWISE_MAX_TEXT_CHARS", 100_000, minimum=1)
+# Largest metadata (of an item or of a completion) an import accepts, as JSON.
+RANKWISE_MAX_METADATA_BYTES = env.integer("RANKWISE_MAX_METADATA_BYTES", 64 * 1024, minimum=2)
 
 # --- REST API ---------------------------------------------------------------
 _RENDERERS = ["rest_framework.renderers.JSONRenderer"]

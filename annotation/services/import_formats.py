@@ -6,6 +6,11 @@ turns a byte stream into located records (JSONL lines, CSV lines, Parquet rows),
 
 Keys that the schema does not name (alpaca_eval's ``source``, a CSV's extra columns) are
 kept in the item's ``metadata`` rather than dropped or refused; ``metadata``'s own keys win.
+
+A hostile file cannot make the reader's memory grow: records are bounded while they are read
+(``RANKWISE_MAX_RECORD_BYTES``), the decompressed content as a whole too
+(``RANKWISE_MAX_IMPORT_BYTES``), JSON nesting by ``config.json_limits``, and the texts and
+metadata that a record brings by ``RANKWISE_MAX_TEXT_CHARS`` and ``RANKWISE_MAX_METADATA_BYTES``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import io
 import json
 import re
 import zlib
@@ -22,6 +26,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePath
 from typing import IO, Any
+
+from django.conf import settings
+
+from config.json_limits import JsonTooDeep, loads_bounded
 
 # What the line readers accept: the file itself, or the gzip stream over it.
 ByteStream = IO[bytes] | gzip.GzipFile
@@ -120,39 +128,88 @@ def file_type_of(name: str) -> FileType:
 
 
 def records_read(stream: IO[bytes], file_type: FileType, *, rows: int) -> Iterator[RawRecord]:
-    """Stream the file's records; ``rows`` is the Parquet record-batch size."""
+    """Stream the file's records; ``rows`` is the Parquet record-batch size.
+
+    Memory stays bounded whatever the file holds: no record longer than
+    ``RANKWISE_MAX_RECORD_BYTES`` is read whole, and reading stops once the (decompressed)
+    content passes ``RANKWISE_MAX_IMPORT_BYTES``.
+    """
     if file_type.format is FileFormat.PARQUET:
         yield from _parquet_records(stream, rows)
         return
     reader = _jsonl_records if file_type.format is FileFormat.JSONL else _csv_records
     if not file_type.gzipped:
-        yield from reader(stream)
+        yield from reader(_BoundedLines(stream))
         return
     try:
         with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
-            yield from reader(unzipped)
+            yield from reader(_BoundedLines(unzipped))
     except (OSError, EOFError, zlib.error) as exc:
         raise FileProblem(f"The file is not valid gzip: {exc}") from exc
 
 
-def _jsonl_records(stream: ByteStream) -> Iterator[RawRecord]:
-    for number, line in enumerate(iter(stream.readline, b""), start=1):
+def max_record_bytes() -> int:
+    return int(settings.RANKWISE_MAX_RECORD_BYTES)
+
+
+def _too_long(limit: int) -> str:
+    return f"The record is longer than {limit:,} bytes, the most an import reads."
+
+
+class _BoundedLines:
+    """The lines of a byte stream, read without ever holding more than one bounded line.
+
+    A line longer than ``RANKWISE_MAX_RECORD_BYTES`` comes out as ``None``: only its first
+    bytes are held, the rest is skipped in small chunks. Past ``RANKWISE_MAX_IMPORT_BYTES``
+    read in all (a gzip bomb), the whole file is refused.
+    """
+
+    SKIP_CHUNK = 64 * 1024
+
+    def __init__(self, stream: ByteStream) -> None:
+        self.stream = stream
+        self.max_line = max_record_bytes()
+        self.max_total = int(settings.RANKWISE_MAX_IMPORT_BYTES)
+        self.total = 0
+
+    def __iter__(self) -> Iterator[bytes | None]:
+        while line := self._read(self.max_line + 1):
+            # readline stops at the size: a line without its newline at the size is longer.
+            if len(line) > self.max_line and not line.endswith(b"\n"):
+                self._skip_line()
+                yield None
+            else:
+                yield line
+
+    def _read(self, size: int) -> bytes:
+        chunk = self.stream.readline(size)
+        self.total += len(chunk)
+        if self.total > self.max_total:
+            raise FileProblem(
+                f"The file holds more than {self.max_total:,} bytes (uncompressed); "
+                f"imports are limited to {self.max_total:,} bytes."
+            )
+        return chunk
+
+    def _skip_line(self) -> None:
+        while (chunk := self._read(self.SKIP_CHUNK)) and not chunk.endswith(b"\n"):
+            pass
+
+
+def _jsonl_records(lines: _BoundedLines) -> Iterator[RawRecord]:
+    for number, line in enumerate(lines, start=1):
+        where = f"line {number}"
+        if line is None:
+            yield RawRecord(where, None, _too_long(lines.max_line))
+            continue
         if not line.strip():
             continue
-        where = f"line {number}"
         try:
-            data = json.loads(line.rstrip(b"\r\n"), parse_constant=_refuse_constant)
-        except json.JSONDecodeError as exc:
-            yield RawRecord(where, None, f"Invalid JSON: {exc.msg} (column {exc.pos + 1}).")
-        except (UnicodeDecodeError, ValueError) as exc:
-            yield RawRecord(where, None, f"Invalid JSON: {exc}.")
+            data = loads_bounded(line.rstrip(b"\r\n"))
+        except ValueError as exc:  # also bad UTF-8, NaN, and nesting deeper than the limit
+            yield RawRecord(where, None, _json_problem(exc))
         else:
             yield _object_record(where, data, "Each line must be a JSON object")
-
-
-def _refuse_constant(name: str) -> None:
-    # PostgreSQL's jsonb cannot hold NaN or Infinity, which Python's json accepts.
-    raise ValueError(f"{name} is not valid JSON")
 
 
 def _object_record(where: str, data: Any, what: str) -> RawRecord:
@@ -162,27 +219,55 @@ def _object_record(where: str, data: Any, what: str) -> RawRecord:
     return RawRecord(where, {k: v for k, v in data.items() if v is not None})
 
 
-def _csv_records(stream: ByteStream) -> Iterator[RawRecord]:
-    # A completion can outgrow the csv module's default cell limit of 128 KiB.
-    csv.field_size_limit(max(csv.field_size_limit(), CSV_MAX_CELL))
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+def _csv_records(lines: _BoundedLines) -> Iterator[RawRecord]:
+    # A row is bounded by _CsvLines; the csv module's own cell limit must not be the lower one.
+    csv.field_size_limit(max(csv.field_size_limit(), lines.max_line))
+    yield from _csv_rows(_CsvLines(lines))
+
+
+class _CsvLines:
+    """Text lines for the csv module, a row at most ``RANKWISE_MAX_RECORD_BYTES`` long.
+
+    Quoted cells may spread a row over many lines, so where an over-long row ends cannot be
+    found without reading it: such a row refuses the whole file.
+    """
+
+    def __init__(self, lines: _BoundedLines) -> None:
+        self.lines = iter(lines)
+        self.max_row = lines.max_line
+        self.number = 0  # lines read
+        self.row_start = 1
+        self.row_bytes = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.number += 1
+        self.row_bytes += self.max_row + 1 if line is None else len(line)
+        if line is None or self.row_bytes > self.max_row:
+            raise FileProblem(f"line {self.row_start}: {_too_long(self.max_row)}")
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FileProblem(f"The file is not UTF-8 text: {exc}.") from exc
+        return text.removeprefix("\ufeff") if self.number == 1 else text
+
+    def row_next(self) -> str:
+        """Start counting a new row; where it starts, to name it."""
+        self.row_start, self.row_bytes = self.number + 1, 0
+        return f"line {self.row_start}"
+
+
+def _csv_rows(lines: _CsvLines) -> Iterator[RawRecord]:
+    reader = csv.reader(lines)
     try:
-        yield from _csv_rows(text)
-    except UnicodeDecodeError as exc:
-        raise FileProblem(f"The file is not UTF-8 text: {exc}.") from exc
-    finally:
-        text.detach()  # the caller owns (and closes) the byte stream
-
-
-def _csv_rows(text: io.TextIOWrapper) -> Iterator[RawRecord]:
-    reader = csv.reader(text)
-    columns = [name.strip() for name in next(reader, [])]
-    for name in columns:
-        if columns.count(name) > 1:
-            raise FileProblem(f"line 1: the column {name!r} appears more than once.")
+        columns = _csv_columns(next(reader, []))
+    except csv.Error as exc:
+        raise FileProblem(f"line 1: Invalid CSV: {exc}.") from exc
     while True:
-        # A quoted cell may span lines: a row is named by the line it starts on.
-        where = f"line {reader.line_num + 1}"
+        where = lines.row_next()
         try:
             cells = next(reader)
         except StopIteration:
@@ -194,6 +279,30 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[RawRecord]:
             yield _csv_record(where, columns, cells)
 
 
+def _csv_columns(header: list[str]) -> list[str]:
+    columns = [name.strip() for name in header]
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            raise FileProblem(f"line 1: the column {_column_name(name)} appears more than once.")
+        seen.add(name)
+        match = NUMBERED_COLUMN.fullmatch(name)
+        # Checked before int(): thousands of digits are more than int() converts.
+        if match and (len(match[2]) > len(str(MAX_COMPLETIONS)) or int(match[2]) > MAX_COMPLETIONS):
+            raise FileProblem(
+                f"line 1: the column {_column_name(name)} numbers no completion: "
+                f"completion_N and model_N take N from 1 to {MAX_COMPLETIONS}."
+            )
+    return columns
+
+
+def _column_name(name: str) -> str:
+    """A column name for a message: a very long one is cut, with its length."""
+    if len(name) <= 60:
+        return repr(name)
+    return f"{name[:40]!r}… ({len(name):,} characters)"
+
+
 def _csv_record(where: str, columns: list[str], cells: list[str]) -> RawRecord:
     if len(cells) != len(columns):
         return RawRecord(where, None, f"Expected {len(columns)} cells, found {len(cells)}.")
@@ -203,7 +312,6 @@ def _csv_record(where: str, columns: list[str], cells: list[str]) -> RawRecord:
         return RawRecord(where, None, str(exc))
 
 
-CSV_MAX_CELL = 256 * 1024 * 1024
 JSON_COLUMNS = frozenset({"messages", "completions", "metadata", "gold_ranking"})
 NUMBERED_COLUMN = re.compile(r"(completion|model)_([1-9][0-9]*)")
 
@@ -233,9 +341,17 @@ def csv_cells_to_record(cells: dict[str, str]) -> dict[str, Any]:
 
 def _json_cell(column: str, value: str) -> Any:
     try:
-        return json.loads(value, parse_constant=_refuse_constant)
+        return loads_bounded(value)
     except ValueError as exc:
-        raise RecordInvalid(column, f"Invalid JSON: {exc}.") from exc
+        raise RecordInvalid(column, _json_problem(exc)) from exc
+
+
+def _json_problem(error: ValueError) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"Invalid JSON: {error.msg} (column {error.pos + 1})."
+    if isinstance(error, JsonTooDeep):
+        return str(error)
+    return f"Invalid JSON: {str(error).rstrip('.')}."
 
 
 def _numbered_completions(texts: dict[int, str], models: dict[int, str]) -> list[dict[str, str]]:
@@ -254,15 +370,47 @@ def _parquet_records(stream: IO[bytes], rows: int) -> Iterator[RawRecord]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    limit = max_record_bytes()
     try:
         parquet = pq.ParquetFile(stream)
+        _parquet_size_check(parquet.metadata)
         number = 0
         for batch in parquet.iter_batches(batch_size=rows):
-            for data in batch.to_pylist():
+            for data in _parquet_rows(batch, limit):
                 number += 1
-                yield _object_record(f"row {number}", data, "Each row must be a record")
+                where = f"row {number}"
+                if data is None:
+                    yield RawRecord(where, None, _too_long(limit))
+                else:
+                    yield _object_record(where, data, "Each row must be a record")
     except (pa.ArrowException, OSError) as exc:
         raise FileProblem(f"The file is not valid Parquet: {exc}") from exc
+
+
+def _parquet_size_check(metadata: Any) -> None:
+    """Refuse, from the footer alone, a file whose row groups decompress past the limit."""
+    limit = int(settings.RANKWISE_MAX_IMPORT_BYTES)
+    size = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    if size > limit:
+        raise FileProblem(
+            f"The file holds {size:,} bytes uncompressed; imports are limited to {limit:,} bytes."
+        )
+
+
+def _parquet_rows(batch: Any, limit: int) -> Iterator[dict[str, Any] | None]:
+    """The batch's rows as dicts, ``None`` for a row over ``limit`` bytes.
+
+    Arrow knows each slice's size, so an over-long row is found by halving the batch and is
+    never turned into Python objects.
+    """
+    if batch.nbytes <= limit:
+        yield from batch.to_pylist()
+    elif batch.num_rows == 1:
+        yield None
+    else:
+        half = batch.num_rows // 2
+        yield from _parquet_rows(batch.slice(0, half), limit)
+        yield from _parquet_rows(batch.slice(half), limit)
 
 
 # --- records ----------------------------------------------------------------------------
@@ -348,6 +496,9 @@ def _canonical(value: Any, field: str) -> str:
         text.encode()
     except UnicodeEncodeError as exc:
         raise RecordInvalid(field, "Contains invalid Unicode (a lone surrogate).") from exc
+    except RecursionError as exc:
+        # A Parquet schema can nest deeper than the encoder recurses; JSON input is checked.
+        raise RecordInvalid(field, "Is nested too deeply.") from exc
     except (TypeError, ValueError) as exc:
         # NaN and Infinity, or a Parquet value with no JSON form (a timestamp, bytes).
         raise RecordInvalid(field, f"Cannot be stored as JSON: {exc}.") from exc
@@ -394,7 +545,7 @@ def _prompt_text(value: Any, field: str) -> str:
     if value is None:
         raise RecordInvalid(field, REQUIRED)
     # Leading and trailing whitespace is kept: for raw prompts it can be part of the format.
-    text = _string(value, field)
+    text = _text(value, field)
     if not text.strip():
         raise RecordInvalid(field, BLANK)
     _canonical(text, field)
@@ -413,6 +564,12 @@ def _messages(value: Any, field: str) -> list[dict[str, Any]]:
         if "content" not in message:
             raise RecordInvalid(f"{where}.content", REQUIRED)
         _string(message["content"], f"{where}.content")
+    size, limit = sum(len(message["content"]) for message in messages), max_text_chars()
+    if size > limit:
+        raise RecordInvalid(
+            field,
+            f"Ensure the messages hold no more than {limit:,} characters (they hold {size:,}).",
+        )
     _canonical(messages, field)
     return messages
 
@@ -429,7 +586,7 @@ def _pair_answer(value: Any, side: str) -> str:
         value, field = value[0].get("content"), f"{side}.0.content"
     if value is None:
         raise RecordInvalid(field, REQUIRED)
-    return _string(value, field)
+    return _text(value, field)
 
 
 def _completions(value: Any) -> list[CompletionIn]:
@@ -461,7 +618,7 @@ def _completion(value: Any, field: str) -> CompletionIn:
 def _completion_text(value: Any, field: str) -> str:
     if value is None:
         raise RecordInvalid(field, REQUIRED)
-    text = _string(value, field)
+    text = _text(value, field)
     if not text.strip():
         raise RecordInvalid(field, BLANK)
     return text
@@ -474,7 +631,12 @@ def _metadata(record: dict[str, Any], known: frozenset[str], field: str) -> dict
     if extra:
         metadata = extra | metadata
     if metadata:
-        _canonical(metadata, field)
+        size, limit = len(_canonical(metadata, field).encode()), max_metadata_bytes()
+        if size > limit:
+            raise RecordInvalid(
+                field,
+                f"Ensure this field holds no more than {limit:,} bytes as JSON (it has {size:,}).",
+            )
     return metadata
 
 
@@ -510,6 +672,25 @@ def _gold_tier(tier: Any, field: str, size: int, seen: set[int]) -> None:
 
 
 # --- JSON types -------------------------------------------------------------------------
+
+
+def max_text_chars() -> int:
+    return int(settings.RANKWISE_MAX_TEXT_CHARS)
+
+
+def max_metadata_bytes() -> int:
+    return int(settings.RANKWISE_MAX_METADATA_BYTES)
+
+
+def _text(value: Any, field: str) -> str:
+    """A prompt or a completion: a string no longer than ``RANKWISE_MAX_TEXT_CHARS``."""
+    text, limit = _string(value, field), max_text_chars()
+    if len(text) > limit:
+        raise RecordInvalid(
+            field,
+            f"Ensure this field has no more than {limit:,} characters (it has {len(text):,}).",
+        )
+    return text
 
 
 def _string(value: Any, field: str) -> str:

@@ -93,7 +93,7 @@ def test_a_line_that_is_not_an_object_is_an_error():
 
 def test_nan_is_refused_because_the_database_cannot_store_it():
     [record] = read(b'{"id": "a", "metadata": {"score": NaN}}\n', "x.jsonl")
-    assert record.error == "Invalid JSON: NaN is not valid JSON."
+    assert record.error == "Invalid JSON: NaN is not valid JSON: numbers must be finite."
 
 
 def test_a_line_that_is_not_utf8_is_an_error_of_its_line():
