@@ -105,6 +105,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ------------------------------------------------------------------
 REDIS_URL = env.string("REDIS_URL")
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -120,6 +121,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/login"
+# Failed password checks allowed per account and per client address within the window
+# (it opens with the first try); beyond either, sign-in answers 429 until it closes.
+LOGIN_FAILURES_PER_USER = env.integer("RANKWISE_LOGIN_FAILURES_PER_USER", 5, minimum=1)
+LOGIN_FAILURES_PER_ADDRESS = env.integer("RANKWISE_LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
+LOGIN_FAILURES_WINDOW_SECONDS = env.integer(
+    "RANKWISE_LOGIN_FAILURES_WINDOW_SECONDS", 15 * 60, minimum=1
+)
+# The failures are counted once for every web process: in Redis, or without it (the
+# embedded mode's gunicorn workers) in files under the data directory. An entry lives a
+# window by default, as the file cache's incr rewrites entries with the default expiry.
+CACHES["throttle"] = {
+    **(
+        CACHES["default"]
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache" / "throttle"),
+        }
+    ),
+    "KEY_PREFIX": "throttle",
+    "TIMEOUT": LOGIN_FAILURES_WINDOW_SECONDS,
+}
 
 # --- internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -149,6 +172,12 @@ WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+/assets/.+-[0-9A-Za-z_-]{8,}\.\w+$"
 # --- security (check --deploy is clean when DJANGO_DEBUG=false) --------------
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.boolean("DJANGO_BEHIND_TLS_PROXY", False) else None
+)
+# Proxies in front that append to X-Forwarded-For: the client address is the entry this
+# many places from the right (the ones further left are the client's own claims); 0 uses
+# the connection's address. One by default behind DJANGO_BEHIND_TLS_PROXY.
+TRUSTED_PROXIES = env.integer(
+    "RANKWISE_TRUSTED_PROXIES", 1 if SECURE_PROXY_SSL_HEADER else 0, minimum=0
 )
 SECURE_SSL_REDIRECT = env.boolean("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 # Container and load-balancer health probes speak plain HTTP from inside the network.

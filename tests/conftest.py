@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
@@ -21,6 +23,16 @@ def _tests_run_on_postgresql(django_db_setup, django_db_blocker):
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_counts(settings):
+    """Every test counts failed sign-ins from zero: the counts live in Redis, keyed by
+    address (always 127.0.0.1 here) and username, beyond one test and one run."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {**settings.CACHES["throttle"], "KEY_PREFIX": f"throttle-{uuid.uuid4()}"},
+    }
 
 
 @pytest.fixture

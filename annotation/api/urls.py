@@ -7,6 +7,7 @@ urlpatterns = [
     path("auth/login/", auth.LoginView.as_view(), name="auth-login"),
     path("auth/logout/", auth.LogoutView.as_view(), name="auth-logout"),
     path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
+    path("auth/token/rotate/", auth.TokenRotateView.as_view(), name="auth-token-rotate"),
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/<int:project_id>/", projects.ProjectDetailView.as_view(), name="project-detail"),
     path(

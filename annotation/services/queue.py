@@ -59,6 +59,31 @@ def assignments_expire(*, project_id: int, now: datetime) -> int:
     return len(overdue)
 
 
+@transaction.atomic
+def assignments_release(*, annotator: User) -> int:
+    """Give back every live lease of ``annotator`` (they signed out), in every project, so
+    their items go back to the queue now rather than when the leases run out.
+
+    The prompts are locked first, in id order, the way a submission locks them (prompt,
+    then lease): a sign-out and the annotator's own submit in flight never deadlock, and
+    once the prompts are locked no lease on them can change under this function. A
+    released lease is ``expired``: a ranking sent on it afterwards is still taken while
+    the item has a free slot.
+    """
+    live = Assignment.objects.filter(annotator=annotator, status=Assignment.Status.ACTIVE)
+    prompt_ids = list(live.values_list("prompt_id", flat=True))
+    if not prompt_ids:
+        return 0
+    locked = Prompt.objects.select_for_update().filter(pk__in=prompt_ids).order_by("pk")
+    regular = {prompt.pk for prompt in locked.only("id", "is_gold") if not prompt.is_gold}
+    released = dict(live.filter(prompt_id__in=prompt_ids).values_list("id", "prompt_id"))
+    Assignment.objects.filter(id__in=released).update(status=Assignment.Status.EXPIRED)
+    # One live lease per annotator and prompt (a constraint): one slot per prompt.
+    freed = [prompt_id for prompt_id in released.values() if prompt_id in regular]
+    Prompt.objects.filter(pk__in=freed).update(claim_count=F("claim_count") - 1)
+    return len(released)
+
+
 def _gold_is_due(*, cursor: Any, project: Project, annotator: User) -> bool:
     """Serve gold at exactly the project's rate: the n-th item is gold whenever
     floor(n * rate) steps up (deterministic, so it is testable and fair)."""
