@@ -13,6 +13,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * @description Sign the browser in with a session. The form needs the CSRF token from
+         *     `GET /auth/session/` like every other write: otherwise another site could sign a
+         *     visitor in to an account of its choosing (login CSRF).
+         */
         post: operations["auth_login"];
         delete?: never;
         options?: never;
@@ -29,6 +34,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * @description End the session, or with token authentication revoke the token; either way the
+         *     user's leases are released so that their items go back to the queue at once.
+         */
         post: operations["auth_logout"];
         delete?: never;
         options?: never;
@@ -61,12 +70,48 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Exchange a username and password for the API token of that user. */
+        /** @description Exchange a username and password for the user's API token. */
         post: operations["auth_token"];
+        /** @description Revoke the caller's API token: it stops working at once. */
+        delete: operations["auth_token_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/token/rotate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Replace the caller's API token with a new one; the old one stops working at once. */
+        post: operations["auth_token_rotate"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/preferences/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description My workspace preferences, the same in every browser I sign in from. */
+        get: operations["v1_me_preferences_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description My workspace preferences, the same in every browser I sign in from. */
+        patch: operations["v1_me_preferences_partial_update"];
         trace?: never;
     };
     "/api/v1/projects/": {
@@ -125,6 +170,26 @@ export interface paths {
             cookie?: never;
         };
         get: operations["v1_projects_agreement_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/backbones/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The backbones a training run of this project may name in ``config.backbone``: the
+         *     packaged default, the project's model versions and the administrators' allowlist.
+         */
+        get: operations["v1_projects_backbones_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -267,7 +332,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/history/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description My own rankings, skips and flags in this project, newest first (paged). */
+        get: operations["v1_projects_history_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/history/{prompt_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_history_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/imports/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_imports_list"];
+        put?: never;
+        post: operations["v1_projects_imports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/imports/{job_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_imports_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/imports/{job_id}/cancel/": {
         parameters: {
             query?: never;
             header?: never;
@@ -276,7 +406,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["v1_projects_imports_create"];
+        /** @description Cancel a queued job at once, a running one at its next batch; 409 once it ended. */
+        post: operations["v1_projects_imports_cancel_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -291,6 +422,38 @@ export interface paths {
             cookie?: never;
         };
         get: operations["v1_projects_items_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/items/{prompt_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_items_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/items/models/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_items_models_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -329,6 +492,22 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["v1_projects_members_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/members/{member_id}/password/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_members_password_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/projects/{project_id}/models/": {
@@ -574,6 +753,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/users/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_users_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -612,6 +807,19 @@ export interface components {
             prompt: components["schemas"]["ItemPrompt"];
             completions: components["schemas"]["ItemCompletion"][];
         };
+        Backbone: {
+            /** @description What config.backbone takes. */
+            name: string;
+            label: string;
+            kind: components["schemas"]["BackboneKindEnum"];
+        };
+        /**
+         * @description * `default` - default
+         *     * `model` - model
+         *     * `allowlist` - allowlist
+         * @enum {string}
+         */
+        BackboneKindEnum: "default" | "model" | "allowlist";
         /** @enum {unknown} */
         BlankEnum: "";
         ChatMessage: {
@@ -620,14 +828,21 @@ export interface components {
         };
         CompletionDetail: {
             readonly id: number;
-            /**
-             * Format: int64
-             * @description Index in the imported list.
-             */
+            /** @description Index in the imported list. */
             position: number;
             text: string;
             model_name?: string;
             metadata?: unknown;
+        };
+        ConsensusPair: {
+            chosen: number;
+            rejected: number;
+            /** @description Raters who put chosen above rejected. */
+            agree: number;
+            /** @description Raters who put rejected above chosen. */
+            disagree: number;
+            /** @description Raters who tied them. */
+            tie: number;
         };
         ConsensusRefreshRequest: {
             /** @default bradley_terry */
@@ -637,6 +852,10 @@ export interface components {
         ConsensusRefreshed: {
             updated: number;
         };
+        /**
+         * @description An object nested in an input: in a JSON body, an object; in a multipart body, one
+         *     part holding that object as JSON, validated by this same serializer.
+         */
         DatasetSplitRequest: {
             /** Format: double */
             train: number;
@@ -647,16 +866,12 @@ export interface components {
         };
         DatasetVersion: {
             readonly id: number;
-            /**
-             * Format: int64
-             * @description 1, 2, 3… within the project.
-             */
+            /** @description 1, 2, 3… within the project. */
             number: number;
             name?: string;
             status?: components["schemas"]["DatasetVersionStatusEnum"];
             /** @description The aggregation rule; see services.datasets.Rule. */
             rule: unknown;
-            /** Format: int64 */
             seed?: number;
             /** @description Shares of prompts: {"train": .8, "validation": .1, "test": .1}. */
             split: unknown;
@@ -734,9 +949,7 @@ export interface components {
             version: number;
             format: components["schemas"]["FormatEnum"];
             status?: components["schemas"]["ExportJobStatusEnum"];
-            /** Format: int64 */
             rows_total?: number;
-            /** Format: int64 */
             rows_done?: number;
             error?: string;
             /** Format: date-time */
@@ -799,6 +1012,82 @@ export interface components {
          * @enum {string}
          */
         FormatEnum: "trl_jsonl" | "trl_chat_jsonl" | "parquet" | "raw_rankings" | "hf_dataset";
+        HistoryEntry: {
+            ranking_id: number;
+            prompt_id: number;
+            kind: components["schemas"]["RankingKindEnum"];
+            /** @description 1, then one more for each revision. */
+            revision: number;
+            skip_reason: string;
+            /** @description Blank, or one of the flag reasons. */
+            flag_reason: string;
+            /** @description The start of the prompt (of its last message, for chats), on one line. */
+            readonly excerpt: string;
+            /**
+             * Format: date-time
+             * @description When I first ranked, skipped or flagged it.
+             */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description An item I ranked, skipped or flagged, as I saw it, with what I did. */
+        HistoryItem: {
+            prompt: components["schemas"]["ItemPrompt"];
+            /** @description In the order I was shown them. */
+            completions: components["schemas"]["ItemCompletion"][];
+            ranking: components["schemas"]["HistoryRanking"];
+            /** @description A ranking or a skip, in a project whose rankings are not locked: POST …/rankings/ with this prompt revises it (a skip becomes a ranking while the item still needs raters). */
+            can_revise: boolean;
+        };
+        HistoryRanking: {
+            id: number;
+            kind: components["schemas"]["RankingKindEnum"];
+            /** @description Completion ids, best tier first (null for a skip or a flag). */
+            tiers: number[][] | null;
+            revision: number;
+            skip_reason: string;
+            flag_reason: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ImportJob: {
+            readonly id: number;
+            readonly status: components["schemas"]["ImportJobStatusEnum"];
+            /** @description As uploaded: it names the format. */
+            readonly file_name: string;
+            readonly file_size: number;
+            readonly skip_invalid: boolean;
+            /** @description Blank: the file name. */
+            readonly source: string;
+            readonly rows_read: number;
+            readonly rows_stored: number;
+            readonly rows_rejected: number;
+            readonly cancel_requested: boolean;
+            /** @description Once it succeeded. */
+            readonly report: components["schemas"]["ImportReport"] | null;
+            /** @description The first 100 problems, by line: the skipped records, or why it failed. */
+            readonly errors: string[];
+            readonly error_total: number;
+            readonly error: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         *     * `cancelled` - Cancelled
+         * @enum {string}
+         */
+        ImportJobStatusEnum: "queued" | "running" | "succeeded" | "failed" | "cancelled";
         ImportReport: {
             format: string;
             kind: components["schemas"]["ImportReportKindEnum"];
@@ -837,30 +1126,117 @@ export interface components {
             readonly id: number;
             external_id: string;
             text?: string;
-            /** @description Chat transcript [{role, content}]. */
-            messages?: unknown;
+            messages: components["schemas"]["ChatMessage"][] | null;
             metadata?: unknown;
             /** @description Tiers of completion positions, best first. */
             gold_ranking?: unknown;
             is_gold?: boolean;
-            /** Format: int64 */
             priority?: number;
-            /** Format: int64 */
             claim_count?: number;
-            /** Format: int64 */
             ranking_count?: number;
             /** Format: date-time */
             readonly created_at: string;
+            /** @description An annotator flagged it. */
+            flagged: boolean;
+            /** @description Its raters split on a consensus pair. */
+            disputed: boolean;
             completions: components["schemas"]["CompletionDetail"][];
+        };
+        ItemAgreement: {
+            /** @description Annotators who ranked it. */
+            raters: number;
+            /** Format: double */
+            kendall_w: number | null;
+            /**
+             * Format: double
+             * @description Share of rater pairs giving a pair of completions alike.
+             */
+            pairwise_agreement: number | null;
         };
         ItemCompletion: {
             id: number;
             text: string;
         };
+        ItemConsensus: {
+            method: string;
+            tiers: number[][];
+            strengths: {
+                [key: string]: number;
+            };
+            raters: number;
+            /** Format: double */
+            kendall_w: number | null;
+            pairs: components["schemas"]["ConsensusPair"][];
+            /** Format: date-time */
+            computed_at: string;
+            /** @description False when rankings changed since: the next refresh recomputes it. */
+            up_to_date: boolean;
+        };
+        ItemDetail: {
+            id: number;
+            external_id: string;
+            text: string;
+            messages: components["schemas"]["ChatMessage"][] | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            is_gold: boolean;
+            /** @description The gold ranking, in completion ids. */
+            gold_tiers: number[][] | null;
+            priority: number;
+            claim_count: number;
+            ranking_count: number;
+            /** Format: date-time */
+            created_at: string;
+            flagged: boolean;
+            disputed: boolean;
+            completions: components["schemas"]["CompletionDetail"][];
+            rankings: components["schemas"]["ItemRanking"][];
+            consensus: components["schemas"]["ItemConsensus"] | null;
+            agreement: components["schemas"]["ItemAgreement"];
+        };
+        ItemModel: {
+            /** @description Blank for completions imported without a model. */
+            name: string;
+            /** @description Items with a completion by it. */
+            items: number;
+        };
         ItemPrompt: {
             id: number;
             text: string;
             messages: components["schemas"]["ChatMessage"][] | null;
+        };
+        ItemRanking: {
+            id: number;
+            /** @description Admins: the annotator's name; researchers: 'Rater N'; imports: the source. */
+            rater: string;
+            rater_number: number | null;
+            /** @description Admins only. */
+            username: string | null;
+            import_source: string;
+            kind: components["schemas"]["RankingKindEnum"];
+            tiers: number[][] | null;
+            display_order: number[];
+            time_spent_ms: number | null;
+            skip_reason: string;
+            flag_reason: string;
+            flag_note: string;
+            review_status: string;
+            revision: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: double
+             * @description Share of its strict pairs that the other raters' consensus orders alike.
+             */
+            agreement_with_others: number | null;
+            /**
+             * Format: double
+             * @description Gold items only.
+             */
+            gold_score: number | null;
         };
         LogLineOutput: {
             seq: number;
@@ -877,6 +1253,7 @@ export interface components {
             readonly user_id: number;
             username: string;
             readonly display_name: string;
+            email: string;
             role?: components["schemas"]["RoleEnum"];
             /** Format: date-time */
             readonly created_at: string;
@@ -884,6 +1261,22 @@ export interface components {
         MemberAddRequest: {
             username: string;
             role: components["schemas"]["RoleEnum"];
+        };
+        MemberCreateRequest: {
+            username: string;
+            /** @default  */
+            email: string;
+            role: components["schemas"]["RoleEnum"];
+            /**
+             * @description Left out or blank: one is generated and returned once.
+             * @default
+             */
+            password: string;
+        };
+        MemberCreated: {
+            member: components["schemas"]["Member"];
+            /** @description Shown this once; null when the password was given. */
+            generated_password: string | null;
         };
         /**
          * @description * `bradley_terry` - bradley_terry
@@ -967,6 +1360,36 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["FlaggedItem"][];
         };
+        PaginatedHistoryEntryList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["HistoryEntry"][];
+        };
+        PaginatedImportJobList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ImportJob"][];
+        };
         PaginatedItemList: {
             /** @example 123 */
             count: number;
@@ -1048,9 +1471,25 @@ export interface components {
          * @enum {string}
          */
         PairsEnum: "per_rater" | "consensus";
+        PasswordResetDone: {
+            /** @description Shown this once; null when the password was given. */
+            generated_password: string | null;
+        };
+        PasswordResetRequest: {
+            /**
+             * @description Left out or blank: one is generated and returned once.
+             * @default
+             */
+            password: string;
+        };
         PatchedMemberRoleRequest: {
             role?: components["schemas"]["RoleEnum"];
         };
+        PatchedPreferencesUpdateRequest: {
+            /** @description After a number key places a card in a rank, move focus to the next card. */
+            advance_after_rank?: boolean;
+        };
+        /** @description A ModelSerializer for input: the model's booleans and JSON read strictly. */
         PatchedProjectUpdateRequest: {
             name?: string;
             description?: string;
@@ -1066,6 +1505,10 @@ export interface components {
             lease_minutes?: number;
             /** @description When set, annotators can no longer revise their rankings. */
             rankings_locked?: boolean;
+            /** @description true archives the project (hidden from annotators, no new rankings); false brings it back. */
+            archived?: boolean;
+            /** @description Show completions as raw text (exactly as written) rather than rendered markdown, until an annotator switches a card. */
+            default_raw_text?: boolean;
         };
         /**
          * @description * `auto` - auto
@@ -1074,6 +1517,10 @@ export interface components {
          * @enum {string}
          */
         PrecisionEnum: "auto" | "bf16" | "fp32";
+        Preferences: {
+            /** @description After a number key places a card in a rank, move focus to the next card. */
+            advance_after_rank: boolean;
+        };
         Progress: {
             ranked: number;
             ranked_today: number;
@@ -1100,9 +1547,16 @@ export interface components {
             lease_minutes?: number;
             /** @description When set, annotators can no longer revise their rankings. */
             rankings_locked?: boolean;
+            /**
+             * Format: date-time
+             * @description When set, the project is hidden from its annotators and takes no rankings.
+             */
+            archived_at?: string | null;
             role: components["schemas"]["RoleEnum"];
             /** Format: date-time */
             readonly created_at: string;
+            /** @description Show completions as raw text (exactly as written) rather than rendered markdown, until an annotator switches a card. */
+            default_raw_text?: boolean;
         };
         ProjectAgreement: {
             /** Format: double */
@@ -1117,9 +1571,11 @@ export interface components {
             annotators: number;
             consensus_prompts: number;
         };
+        /** @description A ModelSerializer for input: the model's booleans and JSON read strictly. */
         ProjectCreateRequest: {
             name: string;
-            slug: string;
+            /** @description Left out or blank: made from the name (name, name-2, …). */
+            slug?: string;
             description?: string;
             /** @description Markdown shown to annotators. */
             guidelines?: string;
@@ -1139,12 +1595,10 @@ export interface components {
             /** @description Completion ids, best tier first; a tier of several is a tie. */
             tiers?: unknown;
             display_order?: unknown;
-            /** Format: int64 */
             time_spent_ms?: number | null;
             skip_reason?: string;
             flag_reason?: components["schemas"]["FlagReasonEnum"] | components["schemas"]["BlankEnum"];
             flag_note?: string;
-            /** Format: int64 */
             revision?: number;
             /** Format: uuid */
             client_request_id?: string | null;
@@ -1240,7 +1694,12 @@ export interface components {
             /** Format: double */
             lr: number | null;
         };
+        /**
+         * @description An object nested in an input: in a JSON body, an object; in a multipart body, one
+         *     part holding that object as JSON, validated by this same serializer.
+         */
         TrainingConfigInputRequest: {
+            /** @description A name from the project's backbones/ list: default, model:<n> or an allowlisted name. Empty: default. */
             backbone?: string;
             mode?: components["schemas"]["ModeEnum"];
             top_layers?: number;
@@ -1442,6 +1901,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many failed sign-ins for this account or address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     auth_logout: {
@@ -1584,11 +2052,210 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many failed sign-ins for this account or address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    auth_token_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    auth_token_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_me_preferences_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_me_preferences_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedPreferencesUpdateRequest"];
+                "multipart/form-data": components["schemas"]["PatchedPreferencesUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_list: {
         parameters: {
             query?: {
+                /** @description true: the archived projects you administer instead. */
+                archived?: boolean;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -1885,6 +2552,54 @@ export interface operations {
             };
         };
     };
+    v1_projects_backbones_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backbone"][];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     v1_projects_consensus_refresh_create: {
         parameters: {
             query?: never;
@@ -2145,6 +2860,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The current state forbids it right now (`version_not_ready`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_disputes_list: {
@@ -2266,6 +2990,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/zip": string;
                     "application/octet-stream": string;
                 };
             };
@@ -2357,29 +3082,39 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The current state forbids it right now (`not_assigned`, `lease_lost`, `project_archived`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    v1_projects_imports_create: {
+    v1_projects_history_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 project_id: number;
             };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "multipart/form-data": components["schemas"]["ImportUploadRequest"];
-            };
-        };
+        requestBody?: never;
         responses: {
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImportReport"];
+                    "application/json": components["schemas"]["PaginatedHistoryEntryList"];
                 };
             };
             /** @description Invalid input; `fields` names each bad field. */
@@ -2411,7 +3146,56 @@ export interface operations {
             };
         };
     };
-    v1_projects_items_list: {
+    v1_projects_history_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                prompt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryItem"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_imports_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -2432,7 +3216,338 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["PaginatedImportJobList"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_imports_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportUploadRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_imports_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_imports_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`import_finished`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_items_list: {
+        parameters: {
+            query?: {
+                /** @description Items with a completion by this model (the exact name). */
+                model?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description Text in the prompt, a completion or the external id (any case). */
+                q?: string;
+                /**
+                 * @description Only the items of this status.
+                 *
+                 *     * `needs_raters` - Needs raters: fewer rankings than the project's raters per item.
+                 *     * `complete` - Complete: ranked by as many raters as the project asks for.
+                 *     * `flagged` - Flagged by an annotator (open or reviewed).
+                 *     * `disputed` - Disputed: its raters split evenly on a pair of completions (as many put one first as the other), as of the last pairs refresh.
+                 *     * `gold` - Gold items, with a reference ranking.
+                 */
+                status?: "needs_raters" | "complete" | "flagged" | "disputed" | "gold" | "";
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["PaginatedItemList"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_items_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                prompt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemDetail"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_items_models_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemModel"][];
                 };
             };
             /** @description Invalid input; `fields` names each bad field. */
@@ -2636,6 +3751,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_members_password_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+                "multipart/form-data": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetDone"];
                 };
             };
             /** @description Invalid input; `fields` names each bad field. */
@@ -2876,6 +4045,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The current state forbids it right now (`project_archived`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_progress_retrieve: {
@@ -3031,6 +4209,15 @@ export interface operations {
             };
             /** @description No such object (or not visible to you). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`not_assigned`, `lease_lost`, `project_archived`). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3259,6 +4446,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The current state forbids it right now (`not_assigned`, `lease_lost`, `project_archived`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_training_runs_list: {
@@ -3365,6 +4561,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The current state forbids it right now (`too_many_active_runs`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_training_runs_retrieve: {
@@ -3463,6 +4668,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The current state forbids it right now (`run_finished`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_training_runs_logs_retrieve: {
@@ -3535,6 +4749,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TrainingRun"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`not_resumable`, `too_many_active_runs`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_users_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberCreateRequest"];
+                "multipart/form-data": components["schemas"]["MemberCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberCreated"];
                 };
             };
             /** @description Invalid input; `fields` names each bad field. */
