@@ -3,8 +3,10 @@ import json
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db.models import Max
 
-from annotation.models import Completion, Membership, Project, Prompt, Role
+from annotation.models import Completion, DatasetVersion, Membership, Project, Prompt, Role
+from training.models import ModelVersion, TrainingRun
 
 PASSWORD = "correct-horse-battery"
 
@@ -58,6 +60,56 @@ class CompletionFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
     text = factory.Faker("paragraph")
     model_name = "model-x"
+
+
+def _next_number(model, project) -> int:
+    """Numbers run 1, 2, 3 within a project, after those already there."""
+    return (model.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+class DatasetVersionFactory(factory.django.DjangoModelFactory):
+    """A ready version as its row says (no pairs behind it: for runs that never train)."""
+
+    class Meta:
+        model = DatasetVersion
+
+    project = factory.SubFactory(ProjectFactory)
+    number = factory.LazyAttribute(lambda o: _next_number(DatasetVersion, o.project))
+    rule = factory.LazyFunction(dict)
+    split = factory.LazyFunction(lambda: {"train": 0.8, "validation": 0.1, "test": 0.1})
+    status = DatasetVersion.Status.READY
+    counts = factory.LazyFunction(lambda: {"splits": {"train": {"pairs": 10, "prompts": 5}}})
+
+
+class TrainingRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingRun
+
+    project = factory.SubFactory(ProjectFactory)
+    number = factory.LazyAttribute(lambda o: _next_number(TrainingRun, o.project))
+    dataset_version = factory.SubFactory(
+        DatasetVersionFactory, project=factory.SelfAttribute("..project")
+    )
+    config = factory.LazyFunction(lambda: {"backbone": "default"})
+    status = TrainingRun.Status.QUEUED
+
+
+class ModelVersionFactory(factory.django.DjangoModelFactory):
+    """A registered model's row (no files in storage)."""
+
+    class Meta:
+        model = ModelVersion
+
+    project = factory.SubFactory(ProjectFactory)
+    number = factory.LazyAttribute(lambda o: _next_number(ModelVersion, o.project))
+    training_run = factory.SubFactory(
+        TrainingRunFactory,
+        project=factory.SelfAttribute("..project"),
+        status=TrainingRun.Status.SUCCEEDED,
+    )
+    dataset_version = factory.SelfAttribute("training_run.dataset_version")
+    artifact = factory.LazyAttribute(lambda m: f"models/project-{m.project.pk}/model-{m.number}")
+    files = factory.LazyFunction(lambda: ["config.json", "model.safetensors"])
 
 
 def item_with_completions(project, k: int = 4, **prompt_fields):

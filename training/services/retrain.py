@@ -11,7 +11,7 @@ from annotation.services.datasets import Rule, dataset_version_create
 from training.engine import evaluate
 from training.models import ModelVersion, TrainingRun, TrainingSettings
 from training.services.registry import model_local_dir, model_version_promote
-from training.services.runs import ACTIVE, training_run_create
+from training.services.runs import ACTIVE, TooManyActiveRuns, training_run_create
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +30,17 @@ def retrain_due() -> list[TrainingRun]:
         version = dataset_version_create(project=project, rule=Rule(**rule.rule), name="periodic")
         if not version.counts.get("splits", {}).get("train", {}).get("pairs", 0):
             continue
-        started.append(
-            training_run_create(
+        try:
+            run = training_run_create(
                 project=project,
                 config={},
                 dataset_version=version.number,
                 trigger=TrainingRun.Trigger.PERIODIC,
             )
-        )
+        except TooManyActiveRuns:  # researchers' runs filled the cap while it built
+            logger.info("periodic retraining of %s skipped: its run cap is full", project)
+            continue
+        started.append(run)
     return started
 
 

@@ -29,6 +29,9 @@ from config.errors import Conflict
 from training.engine.config import ConfigError, TrainConfig
 from training.models import TrainingLogLine, TrainingRun, TrainingSettings
 
+# The runs a project's cap counts. A stalled run is not one: its worker is gone, it holds
+# no queue slot, and counting it would lock a project out (a stalled run cannot be
+# cancelled, and resuming it is itself capped).
 ACTIVE = (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING)
 # What the dashboard may set; the rest of TrainConfig keeps the engine's defaults.
 USER_KEYS = {
@@ -48,6 +51,17 @@ class NotResumable(Conflict):
 class RunFinished(Conflict):
     code = "run_finished"
     message = "This run has already finished."
+
+
+class TooManyActiveRuns(Conflict):
+    code = "too_many_active_runs"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.message = (
+            f"This project already has {limit} active training run{'s' * (limit != 1)} (the "
+            "limit, RANKWISE_MAX_ACTIVE_RUNS_PER_PROJECT); cancel one or wait for it to finish."
+        )
 
 
 def run_dir(run: TrainingRun) -> Path:
@@ -109,7 +123,9 @@ def training_run_create(
         raise ValidationError({"dataset_version": ["This version has no training pairs."]})
     full_config = config_build(project=project, overrides=config)
     with transaction.atomic():
-        Project.objects.select_for_update().get(pk=project.pk)  # serialises numbering
+        # The lock serialises numbering and the cap: two requests cannot both see room.
+        Project.objects.select_for_update().get(pk=project.pk)
+        _check_room(project.pk)
         latest = TrainingRun.objects.filter(project=project).aggregate(n=Max("number"))["n"]
         run = TrainingRun.objects.create(
             project=project,
@@ -154,9 +170,11 @@ def training_run_resume(*, run: TrainingRun) -> TrainingRun:
     from training.tasks import training_run_execute
 
     with transaction.atomic():
+        Project.objects.select_for_update().get(pk=run.project_id)  # as a new run: capped
         run = TrainingRun.objects.select_for_update().get(pk=run.pk)
         if not can_resume(run):
             raise NotResumable()
+        _check_room(run.project_id)
         run.status = TrainingRun.Status.QUEUED
         run.cancel_requested = False
         run.error = ""
@@ -167,6 +185,13 @@ def training_run_resume(*, run: TrainingRun) -> TrainingRun:
         run_id = run.pk
         transaction.on_commit(lambda: training_run_execute.delay(run_id))
     return run
+
+
+def _check_room(project_id: int) -> None:
+    """Call holding the project's row lock."""
+    limit = settings.TRAINING_MAX_ACTIVE_RUNS_PER_PROJECT
+    if TrainingRun.objects.filter(project_id=project_id, status__in=ACTIVE).count() >= limit:
+        raise TooManyActiveRuns(limit)
 
 
 @dataclass(frozen=True)
