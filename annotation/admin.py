@@ -7,6 +7,7 @@ from annotation.models import (
     DatasetRanking,
     DatasetVersion,
     ExportJob,
+    ImportJob,
     Membership,
     Project,
     Prompt,
@@ -108,6 +109,17 @@ class ExportJobAdmin(admin.ModelAdmin):
     list_display = ["version", "format", "status", "rows_done", "rows_total", "created_at"]
     list_filter = ["status", "format"]
     raw_id_fields = ["version"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = [
+        "file_name", "project", "status", "rows_read", "rows_stored", "rows_rejected",
+        "created_at",
+    ]  # fmt: skip
+    list_filter = ["status", "project"]
+    list_select_related = ["project"]
+    raw_id_fields = ["project", "created_by"]
 
 
 @admin.register(PromptConsensus)

@@ -481,6 +481,57 @@ class ExportJob(models.Model):
         return f"{self.format} of {self.version} ({self.status})"
 
 
+class ImportJob(models.Model):
+    """An upload that a worker imports (API uploads over ``RANKWISE_IMPORT_SYNC_BYTES``).
+
+    The file stays in storage until the job ends. The counts move while the job runs; the
+    report (or the errors, by line) comes once it ends.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="import_jobs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(upload_to="imports/", max_length=300, blank=True)
+    file_name = models.CharField(max_length=255, help_text="As uploaded: it names the format.")
+    file_size = models.PositiveBigIntegerField(default=0)
+    skip_invalid = models.BooleanField(default=False)
+    source = models.CharField(max_length=200, blank=True, help_text="Blank: the file name.")
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_stored = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
+    report = models.JSONField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True, help_text="The first 100, by line.")
+    error_total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "-created_at"], name="importjob_project_created"),
+            models.Index(
+                fields=["started_at"],
+                name="importjob_running",
+                condition=models.Q(status="running"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"import of {self.file_name} into {self.project} ({self.status})"
+
+
 class PromptConsensus(models.Model):
     """The merged ranking of a prompt's raters, recomputed when its rankings change.
 

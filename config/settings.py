@@ -218,6 +218,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 RANKWISE_MAX_IMPORT_BYTES = env.integer("RANKWISE_MAX_IMPORT_BYTES", 1024**3, minimum=1024)
 # Deepest nesting of arrays/objects any JSON the API or an import reads may have.
 RANKWISE_MAX_JSON_DEPTH = env.integer("RANKWISE_MAX_JSON_DEPTH", 64, minimum=1)
+# API uploads up to this size import inside the request (201); larger ones become a job that
+# a worker runs (202). The embedded SQLite mode imports every upload in the request.
+RANKWISE_IMPORT_SYNC_BYTES = env.integer("RANKWISE_IMPORT_SYNC_BYTES", 2 * 1024**2, minimum=0)
 # Longest record an import reads (a JSONL line, a CSV row, a Parquet row), refused while it
 # is read. The default holds 17 texts at the cap below even when every character is \u-escaped.
 RANKWISE_MAX_RECORD_BYTES = env.integer("RANKWISE_MAX_RECORD_BYTES", 16 * 1024**2, minimum=1024)
@@ -315,6 +318,11 @@ CELERY_BEAT_SCHEDULE = {
     "fail-stale-dataset-builds": {
         "task": "annotation.tasks.dataset_versions_fail_stale",
         "schedule": 600.0,
+    },
+    # Import jobs whose worker died turn failed (their transaction rolled back).
+    "fail-orphaned-import-jobs": {
+        "task": "annotation.import_tasks.import_jobs_fail_orphaned",
+        "schedule": 60.0,
     },
     "clear-expired-sessions": {
         "task": "annotation.tasks.sessions_clear_expired",

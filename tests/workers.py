@@ -15,13 +15,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 class TrainingWorkers:
     """``start()`` launches a ``training``-queue worker (solo pool) that sees the test
-    database and writes under ``data_dir``; ``stop_all()`` kills whatever is left."""
+    database and writes under ``data_dir``; ``stop_all()`` kills whatever is left.
+    ``queue="default"`` gives workers of the other queue (imports, exports, builds)."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, queue: str = "training") -> None:
         self.data_dir = data_dir
+        self.queue = queue
         self.processes: list[subprocess.Popen[bytes]] = []
         with app.connection_for_write() as broker:
-            broker.default_channel.queue_purge("training")  # type: ignore[attr-defined]
+            broker.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
 
     def start(self) -> subprocess.Popen[bytes]:
         db = connection.settings_dict
@@ -34,7 +36,7 @@ class TrainingWorkers:
         }
         log = (self.data_dir / f"worker-{len(self.processes)}.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "training",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", self.queue,
              "--pool", "solo", "--without-gossip", "--without-mingle", "-l", "info"],
             cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip

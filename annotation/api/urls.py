@@ -69,6 +69,16 @@ urlpatterns = [
         name="export-detail",
     ),
     path(
+        "projects/<int:project_id>/imports/<int:job_id>/",
+        imports.ImportJobDetailView.as_view(),
+        name="import-job",
+    ),
+    path(
+        "projects/<int:project_id>/imports/<int:job_id>/cancel/",
+        imports.ImportJobCancelView.as_view(),
+        name="import-job-cancel",
+    ),
+    path(
         "projects/<int:project_id>/exports/<int:job_id>/download/",
         exports.ExportDownloadView.as_view(),
         name="export-download",

@@ -3,14 +3,15 @@
 The file is streamed: records are validated one by one and written in batches, with one
 query per batch to find the ids that already exist and set-based writes for the rest, so
 memory stays flat however long the file is. The whole import is one transaction: unless
-``skip_invalid`` is given, one bad record means nothing is stored.
+``skip_invalid`` is given, one bad record means nothing is stored. A ``progress`` callback
+hears the counts as the import goes; whatever it raises (a cancel) rolls the import back.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import IO, Any
@@ -63,6 +64,20 @@ class ImportReport:
     elapsed_seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class ImportProgress:
+    read: int  # records read from the file
+    stored: int  # records created, updated or found unchanged (stored once the import commits)
+    rejected: int  # invalid records
+
+
+Progress = Callable[[ImportProgress], None]
+
+
+def _no_progress(progress: ImportProgress) -> None:
+    return None
+
+
 @dataclass
 class _Run:
     """What one import has seen so far."""
@@ -70,8 +85,11 @@ class _Run:
     project: Project
     report: ImportReport
     skip_invalid: bool
+    progress: Progress
+    progress_every: int
     kind: RecordKind | None = None
     first_seen: dict[str, str] = field(default_factory=dict)
+    read: int = 0
 
     @property
     def writing(self) -> bool:
@@ -83,6 +101,16 @@ class _Run:
         if len(self.report.errors) < MAX_LISTED_ERRORS:
             self.report.errors.append(f"{where}: {message}")
 
+    def record_read(self) -> None:
+        self.read += 1
+        if self.read % self.progress_every == 0:
+            self.tell()
+
+    def tell(self) -> None:
+        report = self.report
+        stored = report.created + report.updated + report.unchanged
+        self.progress(ImportProgress(read=self.read, stored=stored, rejected=report.skipped))
+
 
 def items_import(
     *,
@@ -92,22 +120,27 @@ def items_import(
     skip_invalid: bool = False,
     source: str | None = None,
     batch_size: int = BATCH_SIZE,
+    progress: Progress = _no_progress,
 ) -> ImportReport:
     """Import the items (or preference pairs) in ``file``, whose format ``file_name`` names.
 
     Raises ``ImportInvalid`` when the file cannot be read, is empty, or (without
-    ``skip_invalid``) holds any invalid record; nothing is stored then.
+    ``skip_invalid``) holds any invalid record; nothing is stored then. ``progress`` is
+    called every ``batch_size`` records and once at the end, inside the import's transaction.
     """
     started = time.monotonic()
-    file_type = _file_type(file_name)
+    file_type = import_file_type(file_name)
     run = _Run(
         project=project,
-        report=ImportReport(file_type.format, "", _source_name(source, file_type)),
+        report=ImportReport(file_type.format, "", import_source_name(source, file_type)),
         skip_invalid=skip_invalid,
+        progress=progress,
+        progress_every=batch_size,
     )
     with transaction.atomic():
         _imports_serialize(project)
         _import_stream(run, file, file_type, batch_size)
+        run.tell()
         if run.kind is None:
             raise ImportInvalid(["The file holds no records."], 1)
         if run.report.skipped and not skip_invalid:
@@ -128,14 +161,16 @@ def _imports_serialize(project: Project) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, project.pk])
 
 
-def _file_type(file_name: str) -> FileType:
+def import_file_type(file_name: str) -> FileType:
+    """The format ``file_name`` names; ``ImportInvalid`` when it names none."""
     try:
         return file_type_of(file_name)
     except FileProblem as exc:
         raise ImportInvalid([str(exc)], 1) from exc
 
 
-def _source_name(source: str | None, file_type: FileType) -> str:
+def import_source_name(source: str | None, file_type: FileType) -> str:
+    """The name a pairs file's rankings get; ``ImportInvalid`` when ``source`` is unusable."""
     if source is None:
         return (file_type.stem or "import")[:MAX_SOURCE_LENGTH]
     if not source.strip() or len(source) > MAX_SOURCE_LENGTH:
@@ -160,6 +195,7 @@ def _batches(items: Iterable[ImportItem], size: int) -> Iterator[list[ImportItem
 
 def _valid_items(run: _Run, records: Iterable[RawRecord]) -> Iterator[ImportItem]:
     for record in records:
+        run.record_read()
         if record.data is None:
             run.reject(record.where, record.error or "Unreadable record.")
             continue
