@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from config.errors import Conflict
 
@@ -53,7 +63,39 @@ def _summary(fields: dict[str, list[str]]) -> str:
     return text if field == "non_field_errors" else f"{field}: {text}"
 
 
+def request_error_body(exc: Exception) -> dict[str, Any] | None:
+    """The error body for what Django raises while it reads a request (a body over the
+    size limit, too many fields, a malformed multipart body), or None for anything else."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"The request body is larger than the limit of {limit:,} bytes"
+        return error_body(
+            status_code=413, code="too_large", message=f"{message} (uploaded files aside)."
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        message = f"The request has more than {limit:,} fields."
+        return error_body(status_code=400, code="too_many_fields", message=message)
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        message = f"The request has more than {limit:,} files."
+        return error_body(status_code=400, code="too_many_files", message=message)
+    if isinstance(exc, MultiPartParserError):
+        message = f"Multipart form parse error - {exc}"
+        return error_body(status_code=400, code="parse_error", message=message)
+    if isinstance(exc, UnreadablePostError):
+        message = f"The request body could not be read: {exc}"
+        return error_body(status_code=400, code="parse_error", message=message)
+    if isinstance(exc, (SuspiciousOperation, BadRequest)):
+        return error_body(status_code=400, code="bad_request", message="Bad request.")
+    return None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    request_error = request_error_body(exc)
+    if request_error is not None:
+        set_rollback()
+        return Response(request_error, status=request_error["error"]["status"])
     if isinstance(exc, Conflict):
         body = error_body(status_code=409, code=exc.code, message=exc.message)
         return Response(body, status=409)

@@ -20,5 +20,6 @@ urlpatterns = [
     re_path(r"^(?!api/|admin/|static/|media/|healthz).*$", views.spa, name="spa"),
 ]
 
+handler400 = "config.views.handler400"
 handler404 = "config.views.handler404"
 handler500 = "config.views.handler500"

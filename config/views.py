@@ -6,12 +6,13 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from config.api import error_body
+from config.api import error_body, request_error_body
 from config.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,19 @@ def spa(request: HttpRequest) -> HttpResponse | FileResponse:
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """What Django refuses before or around DRF (a body over the size limit, a malformed
+    multipart body) answers an API client in the one error shape, with an honest status."""
+    if _is_api(request):
+        body = request_error_body(exception or BadRequest()) or error_body(
+            status_code=400, code="bad_request", message="Bad request."
+        )
+        return JsonResponse(body, status=body["error"]["status"])
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception or BadRequest())
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
