@@ -25,6 +25,7 @@ from annotation.selectors import (
 )
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import flag_review, ranking_pass, ranking_submit
+from config.fields import StrictJSONField
 
 
 @extend_schema_serializer(component_name="ItemCompletion")
@@ -110,7 +111,7 @@ class NextItemView(ProjectScoped, APIView):
 @extend_schema_serializer(component_name="RankingSubmit")
 class RankingInput(serializers.Serializer):
     prompt_id = serializers.IntegerField()
-    tiers = serializers.JSONField(help_text="Completion ids, best tier first: [[3], [1, 4], [2]].")
+    tiers = StrictJSONField(help_text="Completion ids, best tier first: [[3], [1, 4], [2]].")
     display_order = serializers.ListField(
         child=serializers.IntegerField(), required=False, allow_null=True, max_length=16
     )

@@ -17,10 +17,11 @@ from annotation.permissions import IsProjectResearcher, ProjectScoped
 from annotation.services.agreement_report import annotator_report, project_agreement
 from annotation.services.consensus_store import consensus_update
 from annotation.services.datasets import DEFAULT_SPLIT, Rule, dataset_version_queue
+from config.fields import NestedInput, StrictBooleanField
 
 
 @extend_schema_serializer(component_name="DatasetSplit")
-class SplitInput(serializers.Serializer):
+class SplitInput(NestedInput):
     train = serializers.FloatField(min_value=0, max_value=1)
     validation = serializers.FloatField(min_value=0, max_value=1)
     test = serializers.FloatField(min_value=0, max_value=1)
@@ -54,8 +55,8 @@ class VersionInput(serializers.Serializer):
         allow_empty=False,
         max_length=10_000,
     )
-    include_imported = serializers.BooleanField(default=False)
-    include_gold = serializers.BooleanField(default=False)
+    include_imported = StrictBooleanField(default=False)
+    include_gold = StrictBooleanField(default=False)
 
 
 @extend_schema_serializer(component_name="DatasetVersion")

@@ -20,6 +20,7 @@ from annotation.services.projects import (
     project_create,
     project_update,
 )
+from config.fields import InputModelSerializer
 
 
 @extend_schema_serializer(component_name="Project")
@@ -35,7 +36,7 @@ class ProjectOutput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="ProjectCreate")
-class ProjectCreateInput(serializers.ModelSerializer):
+class ProjectCreateInput(InputModelSerializer):
     class Meta:
         model = Project
         fields = [
@@ -63,7 +64,7 @@ class ProjectListView(generics.ListAPIView):
 
 
 @extend_schema_serializer(component_name="ProjectUpdate")
-class ProjectUpdateInput(serializers.ModelSerializer):
+class ProjectUpdateInput(InputModelSerializer):
     class Meta:
         model = Project
         fields = [

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.permissions import IsProjectResearcher, ProjectScoped
+from config.fields import NestedInput, StrictBooleanField
 from training.models import Dispute, ModelVersion, TrainingLogLine, TrainingPoint, TrainingRun
 from training.services import registry, runs, scoring
 
@@ -26,7 +27,7 @@ MODES = ["full", "top_layers", "head"]
 
 
 @extend_schema_serializer(component_name="TrainingConfigInput")
-class ConfigInput(serializers.Serializer):
+class ConfigInput(NestedInput):
     backbone = serializers.CharField(required=False, allow_blank=True, max_length=500)
     mode = serializers.ChoiceField(choices=MODES, required=False)
     top_layers = serializers.IntegerField(required=False, min_value=1, max_value=96)
@@ -37,7 +38,7 @@ class ConfigInput(serializers.Serializer):
     seed = serializers.IntegerField(required=False)
     center_coef = serializers.FloatField(required=False, min_value=0)
     early_stopping_patience = serializers.IntegerField(required=False, min_value=0)
-    gradient_checkpointing = serializers.BooleanField(required=False)
+    gradient_checkpointing = StrictBooleanField(required=False)
     grad_accum = serializers.IntegerField(required=False, min_value=1)
     warmup_ratio = serializers.FloatField(required=False, min_value=0, max_value=0.99)
     weight_decay = serializers.FloatField(required=False, min_value=0)
@@ -48,7 +49,7 @@ class ConfigInput(serializers.Serializer):
     precision = serializers.ChoiceField(choices=["auto", "bf16", "fp32"], required=False)
     min_prompt_tokens = serializers.IntegerField(required=False, min_value=0)
     max_prompt_tokens = serializers.IntegerField(required=False, min_value=0)
-    freeze_embeddings = serializers.BooleanField(required=False)
+    freeze_embeddings = StrictBooleanField(required=False)
     layer_lr_decay = serializers.FloatField(required=False, min_value=0.01, max_value=1)
     head_learning_rate = serializers.FloatField(required=False, allow_null=True, min_value=1e-8)
     dropout = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=0.99)

@@ -1,0 +1,202 @@
+"""One strict, bounded way to read a request body: JSON and multipart alike."""
+
+import json
+
+import pytest
+
+from annotation.models import DatasetVersion, Project, Ranking, Role
+from tests.factories import PASSWORD, UserFactory, item_with_completions
+
+pytestmark = pytest.mark.django_db
+
+DEEP = "[" * 1_000 + "]" * 1_000
+VERY_DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def _error(response, status=400):
+    assert response.status_code == status, response.content[:300]
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["status"] == status
+    return body["error"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/token/", "/api/v1/auth/login/"])
+def test_deep_json_to_the_sign_in_endpoints_is_a_400_naming_the_limit(client, path):
+    body = '{"username": "a", "password": ' + DEEP + "}"
+    error = _error(client.post(path, body, content_type="application/json"))
+    assert error["code"] == "parse_error"
+    assert "limit of 64 levels" in error["message"]
+
+
+def test_the_depth_limit_comes_from_the_setting(client, settings):
+    settings.RANKWISE_MAX_JSON_DEPTH = 2
+    body = json.dumps({"username": "a", "password": [["x"]]})
+    error = _error(client.post("/api/v1/auth/login/", body, content_type="application/json"))
+    assert "limit of 2 levels" in error["message"]
+
+
+def test_deep_json_to_an_authenticated_endpoint_is_a_400_and_changes_nothing(
+    project, member, client_for
+):
+    client = client_for(member(Role.ADMIN))
+    body = '{"name": "Renamed", "description": ' + VERY_DEEP + "}"
+    response = client.patch(
+        f"/api/v1/projects/{project.id}/", body, content_type="application/json"
+    )
+    assert _error(response)["code"] == "parse_error"
+    project.refresh_from_db()
+    assert project.name != "Renamed"
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_a_non_finite_number_is_a_400(project, member, client_for, constant):
+    client = client_for(member(Role.ADMIN))
+    body = '{"gold_rate": ' + constant + "}"
+    response = client.patch(
+        f"/api/v1/projects/{project.id}/", body, content_type="application/json"
+    )
+    assert "finite" in _error(response)["message"]
+
+
+def test_a_body_that_is_not_utf8_is_a_400(client):
+    body = b'{"username": "\xff\xfe", "password": "x"}'
+    response = client.post("/api/v1/auth/login/", body, content_type="application/json")
+    error = _error(response)
+    assert error["code"] == "parse_error"
+    assert "utf-8" in error["message"]
+
+
+def test_a_body_in_a_declared_charset_is_read_in_it(client):
+    UserFactory(username="ann")
+    body = json.dumps({"username": "ann", "password": PASSWORD}).encode("utf-16")
+    response = client.generic(
+        "POST", "/api/v1/auth/login/", body, content_type="application/json; charset=utf-16"
+    )
+    assert response.status_code == 200, response.content
+
+
+def test_a_compressing_charset_is_refused(client):
+    response = client.generic(
+        "POST", "/api/v1/auth/login/", b"x", content_type="application/json; charset=bz2_codec"
+    )
+    assert "charset" in _error(response)["message"]
+
+
+@pytest.fixture
+def leased(project, member, client_for):
+    """An annotator's client and the item it leased."""
+    item_with_completions(project, k=3)
+    client = client_for(member(Role.ANNOTATOR))
+    return client, client.post(f"/api/v1/projects/{project.id}/next/").json()
+
+
+def test_deep_json_in_a_multipart_field_is_a_400_and_stores_nothing(project, leased):
+    client, item = leased
+    data = {"prompt_id": item["prompt"]["id"], "tiers": VERY_DEEP}
+    response = client.post(f"/api/v1/projects/{project.id}/rankings/", data, format="multipart")
+    error = _error(response)
+    assert error["fields"] == {"tiers": [error["fields"]["tiers"][0]]}
+    assert "limit of 64 levels" in error["fields"]["tiers"][0]
+    assert not Ranking.objects.exists()
+
+
+def test_a_multipart_json_field_is_read_like_a_json_body(project, leased):
+    client, item = leased
+    ids = [c["id"] for c in item["completions"]]
+    tiers = json.dumps([[ids[2]], [ids[0]], [ids[1]]])
+    data = {"prompt_id": item["prompt"]["id"], "tiers": tiers}
+    response = client.post(f"/api/v1/projects/{project.id}/rankings/", data, format="multipart")
+    assert response.status_code == 201, response.content
+    assert Ranking.objects.get().tiers == [[ids[2]], [ids[0]], [ids[1]]]
+
+
+def test_nan_in_a_multipart_json_field_is_a_400(project, leased):
+    client, item = leased
+    data = {"prompt_id": item["prompt"]["id"], "tiers": "[[NaN]]"}
+    response = client.post(f"/api/v1/projects/{project.id}/rankings/", data, format="multipart")
+    assert "finite" in _error(response)["fields"]["tiers"][0]
+
+
+@pytest.fixture
+def staff(client_for):
+    return client_for(UserFactory(is_staff=True))
+
+
+@pytest.mark.parametrize("value", ["yes", "on", "1", "", "True "])
+def test_a_boolean_form_field_takes_only_true_or_false(staff, value):
+    data = {"name": "Strict", "slug": "strict", "allow_ties": value}
+    error = _error(staff.post("/api/v1/projects/", data, format="multipart"))
+    assert error["fields"] == {"allow_ties": ["Must be true or false."]}
+    assert not Project.objects.filter(name="Strict").exists()
+
+
+@pytest.mark.parametrize("value", [1, 0, "yes", "true", None])
+def test_a_json_boolean_takes_only_true_or_false(staff, value):
+    data = {"name": "Strict", "slug": "strict", "allow_ties": value}
+    error = _error(staff.post("/api/v1/projects/", data, format="json"))
+    assert set(error["fields"]) == {"allow_ties"}
+    assert not Project.objects.filter(name="Strict").exists()
+
+
+@pytest.mark.parametrize(("value", "expected"), [("false", False), ("TRUE", True)])
+def test_a_boolean_form_field_reads_true_and_false_in_any_case(staff, value, expected):
+    data = {"name": "Form", "slug": "form", "allow_ties": value}
+    response = staff.post("/api/v1/projects/", data, format="multipart")
+    assert response.status_code == 201, response.content
+    assert Project.objects.get(name="Form").allow_ties is expected
+
+
+def test_a_form_that_leaves_a_boolean_out_keeps_its_default(staff):
+    response = staff.post("/api/v1/projects/", {"name": "Form", "slug": "form"}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert Project.objects.get(name="Form").allow_ties is True
+
+
+@pytest.mark.parametrize("value", [1, "yes"])
+def test_rankings_locked_takes_only_a_boolean(project, member, client_for, value):
+    client = client_for(member(Role.ADMIN))
+    response = client.patch(
+        f"/api/v1/projects/{project.id}/", {"rankings_locked": value}, format="json"
+    )
+    assert set(_error(response)["fields"]) == {"rankings_locked"}
+    project.refresh_from_db()
+    assert project.rankings_locked is False
+
+
+@pytest.mark.parametrize("value", [1, "on"])
+def test_include_gold_takes_only_a_boolean(project, member, client_for, value):
+    client = client_for(member(Role.RESEARCHER))
+    response = client.post(
+        f"/api/v1/projects/{project.id}/datasets/", {"include_gold": value}, format="json"
+    )
+    assert set(_error(response)["fields"]) == {"include_gold"}
+    assert not DatasetVersion.objects.filter(project=project).exists()
+
+
+def test_a_dataset_split_in_a_multipart_part_is_validated_like_json(project, member, client_for):
+    client = client_for(member(Role.RESEARCHER))
+    split = json.dumps({"train": 0.9, "validation": 0.9, "test": 0})
+    response = client.post(
+        f"/api/v1/projects/{project.id}/datasets/", {"split": split}, format="multipart"
+    )
+    assert _error(response)["fields"] == {"split.non_field_errors": ["Shares must add up to 1."]}
+    assert not DatasetVersion.objects.filter(project=project).exists()
+
+
+@pytest.mark.parametrize(("value", "archived"), [("true", True), ("FALSE", False)])
+def test_a_boolean_query_parameter_reads_true_and_false(staff, value, archived):
+    for name in ("Archived", "Live"):
+        project = staff.post(
+            "/api/v1/projects/", {"name": name, "slug": name.lower()}, format="json"
+        ).json()
+        if name == "Archived":
+            staff.patch(f"/api/v1/projects/{project['id']}/", {"archived": True}, format="json")
+    body = staff.get(f"/api/v1/projects/?archived={value}").json()
+    assert [p["name"] for p in body["results"]] == ["Archived" if archived else "Live"]
+
+
+@pytest.mark.parametrize("value", ["yes", "1", ""])
+def test_a_boolean_query_parameter_takes_only_true_or_false(staff, value):
+    response = staff.get(f"/api/v1/projects/?archived={value}")
+    assert _error(response)["fields"] == {"archived": ["Must be true or false."]}
