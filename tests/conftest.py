@@ -1,4 +1,5 @@
 import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -71,3 +72,12 @@ def tiny_backbone(tmp_path_factory):
 
     model = BertForSequenceClassification(BertConfig(**TINY_ENCODER, max_position_embeddings=128))
     return save_with_minilm_tokenizer(model, tmp_path_factory.mktemp("tiny-backbone"))
+
+
+@pytest.fixture
+def tiny_backbone_allowed(tiny_backbone, settings, monkeypatch) -> str:
+    """The tiny backbone on the allowlist as ``tiny`` (runs name backbones, never paths):
+    for this process, and for worker processes the test starts (they read the env)."""
+    settings.TRAINING_BACKBONES = {"tiny": Path(tiny_backbone)}
+    monkeypatch.setenv("RANKWISE_BACKBONES", f"tiny={tiny_backbone}")
+    return "tiny"

@@ -1,4 +1,8 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from training.models import (
     Dispute,
@@ -8,6 +12,7 @@ from training.models import (
     TrainingRun,
     TrainingSettings,
 )
+from training.services.runs import config_check
 
 
 @admin.register(TrainingRun)
@@ -23,8 +28,26 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
 
 
+class TrainingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = TrainingSettings
+        fields = ["project", "retrain_min_rankings", "config", "rule"]
+
+    def clean(self) -> dict[str, Any]:
+        """The config must train: periodic runs start from it with nobody to read a 400."""
+        cleaned = super().clean() or {}
+        project, config = cleaned.get("project"), cleaned.get("config")
+        if project is not None and isinstance(config, dict):
+            try:
+                config_check(project=project, values=config)
+            except ValidationError as error:
+                self.add_error("config", [m for ms in error.message_dict.values() for m in ms])
+        return cleaned
+
+
 @admin.register(TrainingSettings)
 class TrainingSettingsAdmin(admin.ModelAdmin):
+    form = TrainingSettingsForm
     list_display = ["project", "retrain_min_rankings"]
 
 

@@ -1,5 +1,6 @@
 """Training-side fixtures: a project with a ready dataset version of preference pairs, and
-a config that trains the tiny backbone (tests/conftest.py) in seconds."""
+a config that trains the tiny backbone (tests/conftest.py, allowlisted as ``tiny``) in
+seconds."""
 
 import pytest
 
@@ -17,9 +18,9 @@ def version(project):
 
 
 @pytest.fixture
-def tiny_config(tiny_backbone):
+def tiny_config(tiny_backbone_allowed):
     return {
-        "backbone": tiny_backbone,
+        "backbone": tiny_backbone_allowed,
         "epochs": 2,
         "max_length": 96,
         "min_prompt_tokens": 16,

@@ -48,7 +48,9 @@ def test_a_cancelled_queued_run_is_never_trained(run):
     assert TrainingRun.objects.get(pk=run.pk).status == TrainingRun.Status.CANCELLED
 
 
-def test_a_run_cancelled_while_training_stops_and_can_resume(run, settings, tmp_path):
+def test_a_run_cancelled_while_training_stops_and_can_resume(
+    run, tiny_backbone, settings, tmp_path
+):
     settings.DATA_DIR = tmp_path
     settings.TRAINING_HEARTBEAT_SECONDS = 1
     claim = runs.training_run_claim(run_id=run.pk, device="cpu")
@@ -56,7 +58,7 @@ def test_a_run_cancelled_while_training_stops_and_can_resume(run, settings, tmp_
     beat = execute._Heartbeat(claim)
     beat.beat()  # reads the flag: the engine stops at its first step
     assert beat.should_stop()
-    status = execute._train(claim, beat)
+    status = execute._train(claim, beat, tiny_backbone)
     assert status == TrainingRun.Status.CANCELLED
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.CANCELLED
@@ -80,10 +82,10 @@ def test_a_failure_is_recorded_with_its_error(
     project, version, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.DATA_DIR = tmp_path
+    (tmp_path / "empty").mkdir()
+    settings.TRAINING_BACKBONES = {"empty": tmp_path / "empty"}  # no model in it
     with django_capture_on_commit_callbacks(execute=False):
-        run = runs.training_run_create(
-            project=project, config={"backbone": str(tmp_path / "nothing")}
-        )
+        run = runs.training_run_create(project=project, config={"backbone": "empty"})
     assert execute.training_run_execute(run_id=run.pk) == "failed"
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.FAILED

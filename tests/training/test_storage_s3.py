@@ -112,6 +112,18 @@ def test_a_model_in_the_bucket_downloads_as_a_zip_of_its_folder(s3, model, proje
     assert archive.read(f"{folder}/config.json") == stored["Body"].read()
 
 
+def test_a_run_trains_from_a_model_version_in_the_bucket_through_the_cache(
+    s3, model, project, tiny_config, settings, django_capture_on_commit_callbacks
+):
+    settings.TRAINING_HEARTBEAT_SECONDS = 3600  # its thread cannot see this test's rows
+    config = tiny_config | {"backbone": f"model:{model.number}"}
+    with django_capture_on_commit_callbacks(execute=False):
+        run = training_run_create(project=project, config=config)
+    assert execute.training_run_execute(run_id=run.pk) == TrainingRun.Status.SUCCEEDED
+    assert (settings.DATA_DIR / "model-cache" / model.artifact / "model.safetensors").is_file()
+    assert ModelVersion.objects.get(training_run=run).number == model.number + 1
+
+
 def test_a_stale_cached_copy_under_a_reused_prefix_is_fetched_anew(s3, model):
     cached = registry.model_local_dir(model)
     (cached / "config.json").write_text("{}")

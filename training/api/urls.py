@@ -17,6 +17,7 @@ urlpatterns = [
         views.RunResumeView.as_view(),
         name="training-resume",
     ),
+    path(f"{P}backbones/", views.BackboneListView.as_view(), name="backbones"),
     path(f"{P}models/", views.ModelListView.as_view(), name="models"),
     path(
         f"{P}models/<int:model_id>/promote/", views.ModelPromoteView.as_view(), name="model-promote"

@@ -21,14 +21,20 @@ from rest_framework.views import APIView
 from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import NestedInput, StrictBooleanField
 from training.models import Dispute, ModelVersion, TrainingLogLine, TrainingPoint, TrainingRun
-from training.services import registry, runs, scoring
+from training.services import backbones, registry, runs, scoring
 
 MODES = ["full", "top_layers", "head"]
 
 
 @extend_schema_serializer(component_name="TrainingConfigInput")
 class ConfigInput(NestedInput):
-    backbone = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    backbone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="A name from the project's backbones/ list: default, model:<n> or an "
+        "allowlisted name. Empty: default.",
+    )
     mode = serializers.ChoiceField(choices=MODES, required=False)
     top_layers = serializers.IntegerField(required=False, min_value=1, max_value=96)
     epochs = serializers.FloatField(required=False, min_value=0.01, max_value=100)
@@ -178,6 +184,25 @@ class RunListView(ProjectScoped, generics.ListAPIView):
         return Response(
             RunOutput(_runs(project_id).get(pk=run.pk)).data, status=status.HTTP_201_CREATED
         )
+
+
+@extend_schema_serializer(component_name="Backbone")
+class BackboneOutput(serializers.Serializer):
+    name = serializers.CharField(help_text="What config.backbone takes.")
+    label = serializers.CharField()  # type: ignore[assignment]  # not Field.label: a field
+    kind = serializers.ChoiceField(choices=["default", "model", "allowlist"])
+
+
+class BackboneListView(ProjectScoped, APIView):
+    """The backbones a training run of this project may name in ``config.backbone``: the
+    packaged default, the project's model versions and the administrators' allowlist."""
+
+    permission_classes = [IsProjectResearcher]
+
+    @extend_schema(responses=BackboneOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        choices = backbones.backbone_choices(project=self.project)
+        return Response(BackboneOutput(choices, many=True).data)
 
 
 class RunDetailView(ProjectScoped, APIView):

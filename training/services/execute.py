@@ -7,11 +7,13 @@ knows nothing of Django; this module adapts its events to rows.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -20,8 +22,9 @@ from django.utils import timezone
 
 from annotation.models import Completion, DatasetPair, Prompt
 from training.engine import TrainConfig, train
-from training.engine.evaluate import resolve_device
+from training.engine.evaluate import METADATA, resolve_device
 from training.models import TrainingPoint, TrainingRun
+from training.services.backbones import backbone_hide, backbone_path
 from training.services.registry import model_version_register
 from training.services.retrain import model_version_decide
 from training.services.runs import Claim, log, mine, run_dir, training_run_claim
@@ -46,22 +49,27 @@ def training_run_execute(*, run_id: int) -> str:
         return "not claimed"
     beat = _Heartbeat(claim)
     beat.start()
+    name, backbone = str(config.get("backbone", "")), ""
     try:
-        status = _train(claim, beat)
+        # Checked again here, where the weights are read: a name the project no longer
+        # offers (or a path stored before names were required) fails the run.
+        backbone = backbone_path(project_id=claim.run.project_id, name=name)
+        status = _train(claim, beat, backbone)
     except Exception as error:
         logger.exception("training run %s failed", run_id)
-        _finish(claim, TrainingRun.Status.FAILED, error=f"{type(error).__name__}: {error}")
+        error_text = backbone_hide(f"{type(error).__name__}: {error}", name=name, path=backbone)
+        _finish(claim, TrainingRun.Status.FAILED, error=error_text)
         status = TrainingRun.Status.FAILED
     finally:
         beat.stop()
     return str(status)
 
 
-def _train(claim: Claim, beat: _Heartbeat) -> str:
+def _train(claim: Claim, beat: _Heartbeat, backbone: str) -> str:
     from training.tasks import model_feedback_refresh  # tasks import this module
 
     run = claim.run
-    config = TrainConfig.from_dict(run.config)
+    config = TrainConfig.from_dict(run.config | {"backbone": backbone})
     # The chart keeps points at the configured interval, closer for a short run; the
     # engine reports as often as that needs.
     reporter = _Reporter(claim, log_every=config.log_every)
@@ -83,6 +91,7 @@ def _train(claim: Claim, beat: _Heartbeat) -> str:
     if result.status == "cancelled":
         _finish(claim, TrainingRun.Status.CANCELLED, metrics=result.metrics)
         return TrainingRun.Status.CANCELLED
+    _name_backbone(run_dir(run), run.config.get("backbone", ""))
     model = model_version_register(run=run, folder=run_dir(run), metrics=result.metrics)
     if run.trigger == TrainingRun.Trigger.PERIODIC:
         model = model_version_decide(model=model, eval_data=eval_data)
@@ -92,6 +101,14 @@ def _train(claim: Claim, beat: _Heartbeat) -> str:
         model_id = model.pk
         transaction.on_commit(lambda: model_feedback_refresh.delay(model_id))
     return TrainingRun.Status.SUCCEEDED
+
+
+def _name_backbone(folder: Path, name: str) -> None:
+    """The model's metadata names its backbone as the run does, not by the server path the
+    engine loaded: researchers download the folder."""
+    meta = json.loads((folder / METADATA).read_text())
+    meta["config"]["backbone"] = name
+    (folder / METADATA).write_text(json.dumps(meta, indent=2, default=str))
 
 
 def engine_log_every(config: TrainConfig, *, prompts: int) -> int:

@@ -28,6 +28,7 @@ from annotation.models import DatasetVersion, Project
 from config.errors import Conflict
 from training.engine.config import ConfigError, TrainConfig
 from training.models import TrainingLogLine, TrainingRun, TrainingSettings
+from training.services.backbones import backbone_check
 
 # The runs a project's cap counts. A stalled run is not one: its worker is gone, it holds
 # no queue slot, and counting it would lock a project out (a stalled run cannot be
@@ -77,11 +78,17 @@ def config_build(*, project: Project, overrides: dict[str, Any]) -> dict[str, An
     if unknown:
         raise ValidationError({"config": [f"Unknown settings: {', '.join(unknown)}."]})
     defaults = TrainingSettings.objects.filter(project=project).values_list("config", flat=True)
-    values = {**(defaults.first() or {}), **overrides}
+    return config_check(project=project, values={**(defaults.first() or {}), **overrides})
+
+
+def config_check(*, project: Project, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` over the engine's defaults, validated, with a backbone the project offers
+    (kept by its name, see services.backbones)."""
     try:
         config = TrainConfig.from_dict(values).validate()
     except (ConfigError, TypeError, ValueError) as error:
         raise ValidationError({"config": [str(error)]}) from error
+    config.backbone = backbone_check(project=project, name=config.backbone)
     config.checkpoint_every = config.checkpoint_every or settings.TRAINING_CHECKPOINT_EVERY
     return config.to_dict()
 
