@@ -28,6 +28,7 @@ ERRORS = {
     "403": "Not signed in, or not allowed.",
     "404": "No such object (or not visible to you).",
 }
+TOO_LARGE = "The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES."
 
 
 def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -38,5 +39,9 @@ def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
             for status, description in ERRORS.items():
                 operation["responses"].setdefault(
                     status, {"description": description, "content": reference}
+                )
+            if "requestBody" in operation:
+                operation["responses"].setdefault(
+                    "413", {"description": TOO_LARGE, "content": reference}
                 )
     return result
