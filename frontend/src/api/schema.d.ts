@@ -1901,6 +1901,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Too many failed sign-ins for this account or address; see Retry-After. */
             429: {
                 headers: {
@@ -2045,6 +2054,15 @@ export interface operations {
             };
             /** @description No such object (or not visible to you). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2249,6 +2267,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_list: {
@@ -2353,6 +2380,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_retrieve: {
@@ -2447,6 +2483,15 @@ export interface operations {
             };
             /** @description No such object (or not visible to you). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2651,6 +2696,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_datasets_list: {
@@ -2750,6 +2804,15 @@ export interface operations {
             };
             /** @description No such object (or not visible to you). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2862,6 +2925,15 @@ export interface operations {
             };
             /** @description The current state forbids it right now (`version_not_ready`). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3091,6 +3163,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_history_list: {
@@ -3299,6 +3380,15 @@ export interface operations {
             };
             /** @description No such object (or not visible to you). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3678,6 +3768,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_members_destroy: {
@@ -3780,6 +3879,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_members_password_create: {
@@ -3827,6 +3935,15 @@ export interface operations {
             };
             /** @description No such object (or not visible to you). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4054,6 +4171,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_progress_retrieve: {
@@ -4225,6 +4351,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_reviews_list: {
@@ -4332,6 +4467,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_score_create: {
@@ -4378,6 +4522,15 @@ export interface operations {
             };
             /** @description No such object (or not visible to you). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4448,6 +4601,15 @@ export interface operations {
             };
             /** @description The current state forbids it right now (`not_assigned`, `lease_lost`, `project_archived`). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4563,6 +4725,15 @@ export interface operations {
             };
             /** @description The current state forbids it right now (`too_many_active_runs`). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4833,6 +5004,15 @@ export interface operations {
             };
             /** @description No such object (or not visible to you). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
