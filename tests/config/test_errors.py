@@ -181,3 +181,25 @@ def test_every_operation_that_takes_a_body_documents_the_413():
     assert login["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ErrorBody"
     }
+
+
+class _BrokenStream:
+    """A client that hangs up halfway through sending its body."""
+
+    def read(self, *args):
+        raise OSError("connection reset by peer")
+
+    readline = read
+
+
+def test_a_body_the_client_stops_sending_is_a_400(client):
+    response = client.generic(
+        "POST",
+        "/api/v1/auth/login/",
+        CONTENT_TYPE="application/json",
+        CONTENT_LENGTH="100",
+        **{"wsgi.input": _BrokenStream()},
+    )
+    error = _error(response, 400)
+    assert error["code"] == "parse_error"
+    assert "could not be read" in error["message"]
