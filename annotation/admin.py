@@ -25,7 +25,10 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "raters_per_item", "allow_ties", "gold_rate", "created_at"]
+    list_display = [
+        "name", "slug", "raters_per_item", "allow_ties", "gold_rate", "created_at", "archived_at",
+    ]  # fmt: skip
+    list_filter = [("archived_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]

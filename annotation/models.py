@@ -40,6 +40,11 @@ class Project(models.Model):
     rankings_locked = models.BooleanField(
         default=False, help_text="When set, annotators can no longer revise their rankings."
     )
+    archived_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When set, the project is hidden from its annotators and takes no rankings.",
+    )
     members: models.ManyToManyField[AbstractUser, Membership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
     )
@@ -559,6 +564,9 @@ class PromptConsensus(models.Model):
     # The rankings (id:revision) it was computed from, to know when it is stale.
     fingerprint = models.CharField(max_length=64)
     computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "prompt consensuses"
 
     def __str__(self) -> str:
         return f"consensus of {self.prompt_id}"

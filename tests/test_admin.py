@@ -22,3 +22,27 @@ def test_the_admin_pages_render(admin_client, project):
         f"/admin/annotation/project/{project.id}/change/",
     ):
         assert admin_client.get(path).status_code == 200
+
+
+# Endings that take "es", not a bare "s", in the plural (class → classes, box → boxes).
+SIBILANT = ("s", "x", "z", "ch", "sh")
+
+
+@pytest.mark.parametrize(
+    "model", list(admin.site._registry), ids=lambda model: model._meta.label_lower
+)
+def test_every_admin_model_has_a_proper_plural(model):
+    singular = str(model._meta.verbose_name)
+    plural = str(model._meta.verbose_name_plural)
+    assert not plural.endswith("ss"), plural
+    assert not (singular.endswith(SIBILANT) and plural == f"{singular}s"), plural
+    assert not (
+        singular.endswith("y") and singular[-2:-1] not in "aeiou" and plural == f"{singular}s"
+    )
+
+
+@pytest.mark.django_db
+def test_the_admin_index_names_the_settings_and_consensus_models_in_english(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert "Training settings" in page
+    assert "Prompt consensuses" in page

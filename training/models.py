@@ -20,6 +20,9 @@ class TrainingSettings(models.Model):
         default=dict, blank=True, help_text="Dataset rule for periodic versions (Rule fields)."
     )
 
+    class Meta:
+        verbose_name = verbose_name_plural = "training settings"
+
     def __str__(self) -> str:
         return f"training settings of {self.project}"
 
