@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.http import Http404
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from annotation.authentication import cached_access
-from annotation.models import ROLE_RANK, Project, Role
+from annotation.models import ROLE_RANK, Membership, Project, Role
 from annotation.selectors import project_access
 
 
@@ -54,3 +55,34 @@ class ProjectScoped:
 
     project: Project
     role: Role
+
+
+def is_staff(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Staff and superusers create projects; project admins run the projects they are in."""
+    return bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
+
+
+def password_reset_refusal(*, actor: User, target: User) -> str | None:
+    """Why ``actor`` (an admin of a project ``target`` is in) may not reset ``target``'s
+    password, or None when they may.
+
+    A project admin holds only their projects: they may reset the password of a member
+    whose every project they administer, and never a staff user's, whose account reaches
+    further. Staff may reset anyone's but a superuser's; superusers anyone's.
+    """
+    if actor.pk == target.pk:
+        return "You cannot reset your own password here."
+    if target.is_superuser and not actor.is_superuser:
+        return "Only a superuser can reset a superuser's password."
+    if is_staff(actor):
+        return None
+    if target.is_staff:
+        return "Only staff can reset a staff user's password."
+    administered = Membership.objects.filter(user=actor, role=Role.ADMIN).values("project_id")
+    elsewhere = Membership.objects.filter(user=target).exclude(project_id__in=administered)
+    if elsewhere.exists():
+        return (
+            f"{target.get_username()} is also in projects you do not administer: ask a staff "
+            "user to reset their password."
+        )
+    return None

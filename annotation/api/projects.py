@@ -1,26 +1,36 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotation.api.query import query_validate
 from annotation.models import Membership, Project, Role
-from annotation.permissions import IsProjectAdmin, IsProjectAnnotator, IsProjectResearcher
-from annotation.selectors import memberships_of_project, projects_for_user
+from annotation.permissions import (
+    IsProjectAdmin,
+    IsProjectAnnotator,
+    IsProjectResearcher,
+    ProjectScoped,
+    is_staff,
+    password_reset_refusal,
+)
+from annotation.selectors import memberships_of_project, project_list, projects_for_user
 from annotation.services.projects import (
     membership_remove,
     membership_set,
     project_create,
     project_update,
 )
-from config.fields import InputModelSerializer
+from annotation.services.users import member_create, user_password_reset
+from config.fields import InputModelSerializer, StrictBooleanField
 
 
 @extend_schema_serializer(component_name="Project")
@@ -31,7 +41,8 @@ class ProjectOutput(serializers.ModelSerializer):
         model = Project
         fields = [
             "id", "slug", "name", "description", "guidelines", "raters_per_item",
-            "allow_ties", "gold_rate", "lease_minutes", "rankings_locked", "role", "created_at",
+            "allow_ties", "gold_rate", "lease_minutes", "rankings_locked", "archived_at", "role",
+            "created_at", "default_raw_text",
         ]  # fmt: skip
 
 
@@ -43,6 +54,19 @@ class ProjectCreateInput(InputModelSerializer):
             "name", "slug", "description", "guidelines", "raters_per_item",
             "allow_ties", "gold_rate", "lease_minutes",
         ]  # fmt: skip
+        extra_kwargs = {
+            "slug": {
+                "required": False,
+                "allow_blank": True,
+                "help_text": "Left out or blank: made from the name (name, name-2, …).",
+            }
+        }
+
+
+class ProjectListQuery(serializers.Serializer):
+    archived = StrictBooleanField(
+        default=False, help_text="true: the archived projects you administer instead."
+    )
 
 
 class ProjectListView(generics.ListAPIView):
@@ -50,15 +74,21 @@ class ProjectListView(generics.ListAPIView):
     serializer_class = ProjectOutput
 
     def get_queryset(self) -> QuerySet[Project]:
-        return projects_for_user(user=self.request.user)
+        query = query_validate(ProjectListQuery, self.request)
+        return project_list(user=self.request.user, archived=query["archived"])
+
+    @extend_schema(parameters=[ProjectListQuery])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=ProjectCreateInput, responses={201: ProjectOutput})
     def post(self, request: Request) -> Response:
-        if not request.user.is_staff:
+        user = request.user
+        if not isinstance(user, User) or not is_staff(user):
             raise PermissionDenied("Only staff users can create projects.")
         data = ProjectCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        project = project_create(created_by=request.user, **data.validated_data)
+        project = project_create(created_by=user, **data.validated_data)
         project.role = Role.ADMIN  # type: ignore[attr-defined]
         return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
 
@@ -69,14 +99,21 @@ class ProjectUpdateInput(InputModelSerializer):
         model = Project
         fields = [
             "name", "description", "guidelines", "raters_per_item", "allow_ties",
-            "gold_rate", "lease_minutes", "rankings_locked",
+            "gold_rate", "lease_minutes", "rankings_locked", "archived", "default_raw_text",
         ]  # fmt: skip
         extra_kwargs = {name: {"required": False} for name in fields}
+
+    archived = StrictBooleanField(
+        required=False,
+        help_text="true archives the project (hidden from annotators, no new rankings); "
+        "false brings it back.",
+    )
 
 
 class ProjectDetailView(APIView):
     def get_permissions(self):  # type: ignore[no-untyped-def]
-        return [IsProjectAnnotator() if self.request.method == "GET" else IsProjectAdmin()]
+        # HEAD (and OPTIONS) read like GET.
+        return [IsProjectAnnotator() if self.request.method in SAFE_METHODS else IsProjectAdmin()]
 
     def _project(self, project_id: int) -> Project:
         return get_object_or_404(projects_for_user(user=self.request.user), pk=project_id)
@@ -98,9 +135,11 @@ class MemberOutput(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username")
     display_name = serializers.SerializerMethodField()
 
+    email = serializers.CharField(source="user.email")
+
     class Meta:
         model = Membership
-        fields = ["id", "user_id", "username", "display_name", "role", "created_at"]
+        fields = ["id", "user_id", "username", "display_name", "email", "role", "created_at"]
 
     def get_display_name(self, membership: Membership) -> str:
         return membership.user.get_full_name() or membership.user.get_username()
@@ -125,7 +164,7 @@ class MemberRoleInput(serializers.Serializer):
 
 class MemberListView(APIView):
     def get_permissions(self):  # type: ignore[no-untyped-def]
-        least = IsProjectResearcher if self.request.method == "GET" else IsProjectAdmin
+        least = IsProjectResearcher if self.request.method in SAFE_METHODS else IsProjectAdmin
         return [least()]
 
     @extend_schema(responses=MemberOutput(many=True))
@@ -167,3 +206,82 @@ class MemberDetailView(APIView):
     def delete(self, request: Request, project_id: int, member_id: int) -> Response:
         membership_remove(membership=self._membership(project_id, member_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_serializer(component_name="MemberCreate")
+class MemberCreateInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=Role.choices)
+    password = serializers.CharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        write_only=True,
+        help_text="Left out or blank: one is generated and returned once.",
+    )
+
+
+@extend_schema_serializer(component_name="MemberCreated")
+class MemberCreatedOutput(serializers.Serializer):
+    member = MemberOutput()
+    generated_password = serializers.CharField(
+        allow_null=True, help_text="Shown this once; null when the password was given."
+    )
+
+
+class MemberCreateView(ProjectScoped, APIView):
+    permission_classes = [IsProjectAdmin]
+
+    @extend_schema(request=MemberCreateInput, responses={201: MemberCreatedOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = MemberCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        membership, generated = member_create(
+            project=self.project,
+            username=fields["username"],
+            email=fields["email"],
+            role=Role(fields["role"]),
+            password=fields["password"],
+        )
+        body = {"member": membership, "generated_password": generated}
+        return Response(MemberCreatedOutput(body).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_serializer(component_name="PasswordReset")
+class PasswordResetInput(serializers.Serializer):
+    password = serializers.CharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        write_only=True,
+        help_text="Left out or blank: one is generated and returned once.",
+    )
+
+
+@extend_schema_serializer(component_name="PasswordResetDone")
+class PasswordResetOutput(serializers.Serializer):
+    generated_password = serializers.CharField(
+        allow_null=True, help_text="Shown this once; null when the password was given."
+    )
+
+
+class MemberPasswordView(APIView):
+    permission_classes = [IsProjectAdmin]
+
+    @extend_schema(request=PasswordResetInput, responses=PasswordResetOutput)
+    def post(self, request: Request, project_id: int, member_id: int) -> Response:
+        data = PasswordResetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        members = Membership.objects.select_related("user")
+        target = get_object_or_404(members, project_id=project_id, pk=member_id).user
+        refusal = password_reset_refusal(actor=request.user, target=target)  # type: ignore[arg-type]
+        if refusal is not None:
+            raise PermissionDenied(refusal)
+        generated = user_password_reset(user=target, password=data.validated_data["password"])
+        return Response(PasswordResetOutput({"generated_password": generated}).data)

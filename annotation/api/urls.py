@@ -18,7 +18,23 @@ urlpatterns = [
         projects.MemberDetailView.as_view(),
         name="member-detail",
     ),
+    path(
+        "projects/<int:project_id>/members/<int:member_id>/password/",
+        projects.MemberPasswordView.as_view(),
+        name="member-password",
+    ),
+    path("projects/<int:project_id>/users/", projects.MemberCreateView.as_view(), name="users"),
     path("projects/<int:project_id>/items/", items.ItemListView.as_view(), name="items"),
+    path(
+        "projects/<int:project_id>/items/models/",
+        items.ItemModelsView.as_view(),
+        name="item-models",
+    ),
+    path(
+        "projects/<int:project_id>/items/<int:prompt_id>/",
+        items.ItemDetailView.as_view(),
+        name="item-detail",
+    ),
     path("projects/<int:project_id>/next/", annotate.NextItemView.as_view(), name="next-item"),
     path(
         "projects/<int:project_id>/rankings/", annotate.RankingListView.as_view(), name="rankings"

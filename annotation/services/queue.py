@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotation.models import Assignment, Completion, Membership, Project, Prompt, Ranking
+from annotation.services.projects import project_ensure_open
 from config import sql
 
 
@@ -162,8 +163,10 @@ def assignment_next(
 
     ``after_prompt_id`` asks for the item *after* the one on screen, so the browser can
     prefetch it while the annotator works: a second lease, never a third.
-    None when nothing is left for this annotator.
+    None when nothing is left for this annotator; ProjectArchived (409) when the project
+    is archived.
     """
+    project_ensure_open(project=project)
     now = now or timezone.now()
     with connection.cursor() as cursor:
         # One "next" at a time per annotator, so a double click never takes two leases.

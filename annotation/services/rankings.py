@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from annotation.models import Assignment, Completion, Project, Prompt, Ranking
+from annotation.services.projects import project_ensure_open
 from config import sql
 from config.errors import Conflict
 
@@ -153,6 +154,7 @@ def ranking_submit(
 
     A retried request (same ``client_request_id``) returns the stored ranking.
     """
+    project_ensure_open(project=project)
     prompt = _locked_prompt(prompt_id, project)
     # With the prompt row locked, a concurrent duplicate of this request is visible.
     replay, existing = _earlier(
@@ -231,6 +233,7 @@ def ranking_pass(
     """
     if kind == Ranking.Kind.RANKED:
         raise ValueError("ranking_pass records skips and flags only")
+    project_ensure_open(project=project)
     prompt = _locked_prompt(prompt_id, project)
     replay, existing = _earlier(
         annotator=annotator, prompt=prompt, client_request_id=client_request_id
