@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef
 
-from annotation.models import DatasetVersion, Project, Role
+from annotation.models import DatasetVersion, Project, Prompt, Ranking, Role
 from annotation.services.datasets import Rule, dataset_version_create
 from annotation.services.imports import items_import
 from annotation.services.projects import membership_set, project_create
@@ -55,6 +57,24 @@ def _demo_user(username: str, role: Role, password: str) -> User:
     return user
 
 
+def demo_description(*, project: Project) -> str:
+    """What the demo holds, counted from its data: the card shows it beside the annotator's
+    "N left for you", so the two must agree."""
+    imported = Ranking.objects.filter(prompt=OuterRef("pk"), annotator__isnull=True)
+    items = Prompt.objects.filter(project=project, is_gold=False).annotate(
+        answers=Count("completions"), recorded=Exists(imported)
+    )
+    sizes = Counter(
+        answers for answers, recorded in items.values_list("answers", "recorded") if not recorded
+    )
+    recorded = items.filter(recorded=True).count()
+    parts = [f"{n} with {k} model answers each" for k, n in sorted(sizes.items(), reverse=True)]
+    if recorded:
+        parts.append(f"{recorded} answer pairs that come with a recorded preference")
+    total = sum(sizes.values()) + recorded
+    return f"{total} prompts to rank: {' and '.join(parts)}, to try Rankwise out."
+
+
 @transaction.atomic
 def demo_seed(*, password: str) -> DemoSummary:
     """Create (or top up) the demo project, its users and its items. Safe to run again."""
@@ -62,8 +82,6 @@ def demo_seed(*, password: str) -> DemoSummary:
     project = Project.objects.filter(slug=DEMO_SLUG).first() or project_create(
         name="Demo: helpful answers",
         slug=DEMO_SLUG,
-        description="Twelve prompts with four model answers each and sixteen recorded "
-        "preferences, to try Rankwise out.",
         guidelines=GUIDELINES,
         raters_per_item=3,
         created_by=users["admin"],
@@ -71,9 +89,13 @@ def demo_seed(*, password: str) -> DemoSummary:
     for name, role in DEMO_USERS:
         membership_set(project=project, user=users[name], role=role)
     with DEMO_ITEMS.open("rb") as items:
-        report = items_import(project=project, file=items, file_name=DEMO_ITEMS.name)
+        items_report = items_import(project=project, file=items, file_name=DEMO_ITEMS.name)
     with DEMO_PAIRS.open("rb") as pairs:
-        items_import(project=project, file=pairs, file_name=DEMO_PAIRS.name, source="demo-seed")
+        pairs_report = items_import(
+            project=project, file=pairs, file_name=DEMO_PAIRS.name, source="demo-seed"
+        )
+    project.description = demo_description(project=project)
+    project.save(update_fields=["description"])
     if not DatasetVersion.objects.filter(project=project).exists():
         dataset_version_create(
             project=project,
@@ -81,4 +103,8 @@ def demo_seed(*, password: str) -> DemoSummary:
             name="demo seed",
             created_by=users["researcher"],
         )
-    return DemoSummary(project=project, usernames=list(DEMO_USERS), prompts_created=report.created)
+    return DemoSummary(
+        project=project,
+        usernames=list(DEMO_USERS),
+        prompts_created=items_report.created + pairs_report.created,
+    )

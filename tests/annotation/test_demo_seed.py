@@ -1,8 +1,20 @@
+import io
+
 import pytest
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from annotation.models import Completion, DatasetVersion, Membership, Project, Prompt, Role
+from annotation.models import (
+    Completion,
+    DatasetVersion,
+    Membership,
+    Project,
+    Prompt,
+    Ranking,
+    Role,
+)
+from annotation.selectors import annotator_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +59,28 @@ def test_seeding_twice_changes_nothing():
         Membership.objects.count(),
         DatasetVersion.objects.count(),
     )
+
+
+def test_the_demo_description_counts_what_an_annotator_finds_left_to_rank():
+    call_command("seed_demo")
+    project = Project.objects.get(slug="demo")
+    prompts = Prompt.objects.filter(project=project)
+    recorded = Ranking.objects.filter(project=project, annotator__isnull=True).count()
+    four = prompts.filter(rankings__isnull=True).count()
+    assert project.description == (
+        f"{prompts.count()} prompts to rank: {four} with 4 model answers each and {recorded} "
+        "answer pairs that come with a recorded preference, to try Rankwise out."
+    )
+    progress = annotator_progress(
+        project=project, annotator=User.objects.get(username="annotator1")
+    )
+    assert progress["remaining_for_me"] == prompts.count()
+
+
+def test_the_seed_reports_every_prompt_it_creates():
+    first, again = io.StringIO(), io.StringIO()
+    call_command("seed_demo", stdout=first)
+    total = Prompt.objects.count()
+    call_command("seed_demo", stdout=again)
+    assert f": {total} prompts, {total} new." in first.getvalue()
+    assert f": {total} prompts, 0 new." in again.getvalue()
