@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def researcher(project, member, client_for):
-    DatasetVersionFactory(project=project)  # ready as far as starting a run is concerned
+    # Ready as far as starting a run is concerned (these runs never train).
+    splits = {"train": {"pairs": 10, "prompts": 5}, "validation": {"pairs": 4, "prompts": 2}}
+    DatasetVersionFactory(project=project, counts={"splits": splits})
     return client_for(member(Role.RESEARCHER))
 
 
