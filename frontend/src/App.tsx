@@ -2,7 +2,7 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { useAuth } from './auth/AuthContext';
 import { PageErrorBoundary } from './components/PageErrorBoundary';
 import { TopBar } from './components/TopBar';
-import { projectPathParts } from './dashboard/routes';
+import { NEW_PROJECT_PATH, projectPathParts } from './dashboard/routes';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { ProjectListPage } from './pages/ProjectListPage';
@@ -23,6 +23,9 @@ function AppStatus({ children }: { children: ReactNode }) {
 // Annotators never load the dashboard: it is its own chunk, fetched on first visit.
 const DashboardPage = lazy(() =>
   import('./pages/dashboard/DashboardPage').then((module) => ({ default: module.DashboardPage })),
+);
+const ProjectCreatePage = lazy(() =>
+  import('./pages/dashboard/ProjectCreatePage').then((module) => ({ default: module.ProjectCreatePage })),
 );
 
 function DashboardLoading() {
@@ -81,7 +84,13 @@ export function App() {
   const project = projectPathParts(path);
   let page: ReactNode;
   if (path === '/') page = <ProjectListPage />;
-  else if (project?.rest === 'rank') {
+  else if (path === NEW_PROJECT_PATH) {
+    page = (
+      <Suspense fallback={<DashboardLoading />}>
+        <ProjectCreatePage />
+      </Suspense>
+    );
+  } else if (project?.rest === 'rank') {
     // Keyed: another project or user is another session (drafts, outbox, leases).
     page = (
       <WorkspacePage key={`${state.user.id}:${project.projectId}`} projectId={project.projectId} user={state.user} />

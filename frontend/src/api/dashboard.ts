@@ -4,7 +4,7 @@
  *
  * Kept out of `client.ts` so that only the (lazy) dashboard bundles it.
  */
-import type { components } from './schema';
+import type { components, operations } from './schema';
 import { API_PREFIX, request, type RequestOptions } from './client';
 
 type Schemas = components['schemas'];
@@ -112,4 +112,62 @@ export function importFile(projectId: number, upload: ImportUpload): Promise<Imp
   form.set('file', upload.file, upload.file.name);
   form.set('skip_invalid', upload.skipInvalid ? 'true' : 'false');
   return request<ImportReport>('POST', `${project(projectId)}/imports/`, { form });
+}
+
+export type MemberCreate = Schemas['MemberCreateRequest'];
+export type MemberCreated = Schemas['MemberCreated'];
+export type PasswordResetDone = Schemas['PasswordResetDone'];
+
+/** A new account, member of the project; without a password one is generated and answered once. */
+export function createMember(projectId: number, body: MemberCreate): Promise<MemberCreated> {
+  return request<MemberCreated>('POST', `${project(projectId)}/users/`, { body });
+}
+
+/** A new password for a member (generated when `password` is empty); their sessions and token end. */
+export function resetMemberPassword(projectId: number, memberId: number, password: string): Promise<PasswordResetDone> {
+  const path = `${project(projectId)}/members/${memberId}/password/`;
+  return request<PasswordResetDone>('POST', path, { body: { password } });
+}
+
+export type Item = Schemas['Item'];
+export type PaginatedItemList = Schemas['PaginatedItemList'];
+export type ItemDetail = Schemas['ItemDetail'];
+export type ItemRanking = Schemas['ItemRanking'];
+export type ItemConsensus = Schemas['ItemConsensus'];
+export type ItemModel = Schemas['ItemModel'];
+export type CompletionDetail = Schemas['CompletionDetail'];
+
+type ItemQuery = NonNullable<operations['v1_projects_items_list']['parameters']['query']>;
+export type ItemStatus = Exclude<NonNullable<ItemQuery['status']>, ''>;
+
+export interface ItemFilters {
+  q: string;
+  model: string;
+  status: ItemStatus | '';
+}
+
+export function listItems(
+  projectId: number,
+  filters: ItemFilters,
+  page = 1,
+  signal?: AbortSignal,
+): Promise<PaginatedItemList> {
+  const query = {
+    q: filters.q === '' ? undefined : filters.q,
+    model: filters.model === '' ? undefined : filters.model,
+    status: filters.status === '' ? undefined : filters.status,
+    page: page > 1 ? page : undefined,
+    page_size: ITEMS_PER_PAGE,
+  };
+  return request<PaginatedItemList>('GET', `${project(projectId)}/items/`, options(signal, { query }));
+}
+
+export const ITEMS_PER_PAGE = 25;
+
+export function listItemModels(projectId: number, signal?: AbortSignal): Promise<ItemModel[]> {
+  return request<ItemModel[]>('GET', `${project(projectId)}/items/models/`, options(signal));
+}
+
+export function getItem(projectId: number, promptId: number, signal?: AbortSignal): Promise<ItemDetail> {
+  return request<ItemDetail>('GET', `${project(projectId)}/items/${promptId}/`, options(signal));
 }

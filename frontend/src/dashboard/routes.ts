@@ -3,10 +3,20 @@
  * bundle (the project list links here) does not pull in the dashboard itself.
  */
 
-export type DashboardSection = 'overview' | 'datasets' | 'training' | 'models' | 'members' | 'import';
+export type DashboardSection =
+  | 'overview'
+  | 'items'
+  | 'datasets'
+  | 'training'
+  | 'models'
+  | 'members'
+  | 'import'
+  | 'settings';
 
 export type DashboardRoute =
   | { page: 'overview' }
+  | { page: 'items' }
+  | { page: 'item'; promptId: number }
   | { page: 'datasets' }
   | { page: 'dataset'; number: number }
   | { page: 'training' }
@@ -15,6 +25,7 @@ export type DashboardRoute =
   | { page: 'models' }
   | { page: 'members' }
   | { page: 'import' }
+  | { page: 'settings' }
   | { page: 'not-found' };
 
 const PROJECT_PATH = /^\/projects\/(\d+)(?:\/(.*))?$/;
@@ -35,16 +46,19 @@ export function dashboardRoute(rest: string): DashboardRoute {
     switch (section) {
       case '':
         return { page: 'overview' };
+      case 'items':
       case 'datasets':
       case 'training':
       case 'models':
       case 'members':
       case 'import':
+      case 'settings':
         return { page: section };
       default:
         return { page: 'not-found' };
     }
   }
+  if (section === 'items' && POSITIVE.test(detail)) return { page: 'item', promptId: Number(detail) };
   if (section === 'datasets' && POSITIVE.test(detail)) return { page: 'dataset', number: Number(detail) };
   if (section === 'training' && detail === 'compare') return { page: 'compare' };
   if (section === 'training' && POSITIVE.test(detail)) return { page: 'run', runId: Number(detail) };
@@ -55,6 +69,8 @@ export function sectionOf(route: DashboardRoute): DashboardSection | null {
   switch (route.page) {
     case 'dataset':
       return 'datasets';
+    case 'item':
+      return 'items';
     case 'run':
     case 'compare':
       return 'training';
@@ -72,6 +88,13 @@ export function workspacePath(projectId: number): string {
 export function dashboardPath(projectId: number, section: DashboardSection = 'overview'): string {
   return section === 'overview' ? `/projects/${projectId}` : `/projects/${projectId}/${section}`;
 }
+
+export function itemPath(projectId: number, promptId: number): string {
+  return `/projects/${projectId}/items/${promptId}`;
+}
+
+/** Where staff create a project (outside any project, so not a dashboard section). */
+export const NEW_PROJECT_PATH = '/projects/new';
 
 export function datasetVersionPath(projectId: number, number: number): string {
   return `/projects/${projectId}/datasets/${number}`;

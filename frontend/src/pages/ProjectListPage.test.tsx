@@ -11,12 +11,24 @@ import {
   mockFetch,
   projectPage,
   type Handler,
+  type MockRequest,
 } from '../test/http';
+import type { Project, User } from '../api/client';
 import { ProjectListPage } from './ProjectListPage';
 
-function renderPage(projects: Handler) {
+const ARCHIVED = 'archived';
+
+/** The requests for the project list itself (not for the archived projects). */
+function listRequests(requests: readonly MockRequest[]): MockRequest[] {
+  return requests.filter((r) => r.url.pathname === '/api/v1/projects/' && !r.url.searchParams.has(ARCHIVED));
+}
+
+function renderPage(projects: Handler, options: { user?: User; archived?: Project[] } = {}) {
   const mock = mockFetch((req) => {
-    if (req.url.pathname === '/api/v1/auth/session/') return jsonResponse(200, { user: alice });
+    if (req.url.pathname === '/api/v1/auth/session/') return jsonResponse(200, { user: options.user ?? alice });
+    if (req.url.pathname === '/api/v1/projects/' && req.url.searchParams.get(ARCHIVED) === 'true') {
+      return jsonResponse(200, projectPage(options.archived ?? []));
+    }
     const progress = /^\/api\/v1\/projects\/(\d+)\/progress\/$/.exec(req.url.pathname);
     if (progress) {
       return jsonResponse(200, makeProgress({ ranked: Number(progress[1]) * 10, ranked_today: 3, remaining_for_me: 42 }));
@@ -123,7 +135,7 @@ describe('ProjectListPage', () => {
 
     expect(await screen.findByText('Helpfulness v1')).toBeInTheDocument();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
-    expect(requests.filter((r) => r.url.pathname === '/api/v1/projects/')).toHaveLength(2);
+    expect(listRequests(requests)).toHaveLength(2);
   });
 
   it('requests the page from the URL and links to the next page', async () => {
@@ -140,13 +152,35 @@ describe('ProjectListPage', () => {
     const user = userEvent.setup();
 
     const nav = await screen.findByRole('navigation', { name: 'Pagination' });
-    expect(requests.find((r) => r.url.pathname === '/api/v1/projects/')?.url.search).toBe('?page=2');
+    expect(listRequests(requests)[0]?.url.search).toBe('?page=2');
     expect(within(nav).getByRole('link', { name: 'Previous' })).toHaveAttribute('href', '/');
 
     await user.click(within(nav).getByRole('link', { name: 'Next' }));
 
     expect(window.location.search).toBe('?page=3');
     await screen.findByRole('navigation', { name: 'Pagination' });
-    expect(requests.filter((r) => r.url.pathname === '/api/v1/projects/').at(-1)?.url.search).toBe('?page=3');
+    expect(listRequests(requests).at(-1)?.url.search).toBe('?page=3');
+  });
+
+  it('offers staff, and only staff, to create a project', async () => {
+    renderPage(() => jsonResponse(200, projectPage([makeProject()])), { user: { ...alice, is_staff: true } });
+    expect(await screen.findByRole('link', { name: 'New project' })).toHaveAttribute('href', '/projects/new');
+  });
+
+  it('offers no project creation to other users', async () => {
+    renderPage(() => jsonResponse(200, projectPage([makeProject()])));
+    await screen.findByRole('list', { name: 'Projects' });
+    expect(screen.queryByRole('link', { name: 'New project' })).not.toBeInTheDocument();
+  });
+
+  it('lists the archived projects an admin runs under the open ones', async () => {
+    const archived = makeProject({ id: 9, name: 'Old study', role: 'admin', archived_at: '2025-04-01T09:00:00Z' });
+    renderPage(() => jsonResponse(200, projectPage([makeProject()])), { archived: [archived] });
+
+    const list = await screen.findByRole('list', { name: 'Archived projects' });
+    expect(screen.getByRole('heading', { name: 'Archived (1)' })).toBeInTheDocument();
+    expect(list).toHaveTextContent('Old study');
+    expect(within(list).getByRole('link', { name: 'Settings' })).toHaveAttribute('href', '/projects/9/settings');
+    expect(within(screen.getByRole('list', { name: 'Projects' })).queryByText('Old study')).not.toBeInTheDocument();
   });
 });

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import { isAbortError, listProjects, type ApiError, type PaginatedProjectList } from '../api/client';
 import { toApiError, useAuth } from '../auth/AuthContext';
+import { ArchivedProjects } from '../components/ArchivedProjects';
 import { ProjectCard } from '../components/ProjectCard';
+import { NEW_PROJECT_PATH } from '../dashboard/routes';
 import { Link, useLocation } from '../router';
 import { useDocumentTitle } from '../useDocumentTitle';
 
@@ -19,7 +21,9 @@ function pageHref(page: number): string {
 }
 
 export function ProjectListPage() {
-  const { sessionExpired } = useAuth();
+  const { state, sessionExpired } = useAuth();
+  // Staff create projects (the server checks too); project admins run their own.
+  const staff = state.status === 'signed-in' && state.user.is_staff;
   const location = useLocation();
   const page = pageFromSearch(location.searchParams);
   const [attempt, setAttempt] = useState(0);
@@ -60,6 +64,11 @@ export function ProjectListPage() {
             {current.data.count === 1 ? '1 project' : `${current.data.count} projects`}
           </p>
         )}
+        {staff && (
+          <Link className="button button--primary" to={NEW_PROJECT_PATH}>
+            New project
+          </Link>
+        )}
       </div>
 
       {current === null && (
@@ -88,7 +97,9 @@ export function ProjectListPage() {
       {current?.status === 'loaded' && current.data.results.length === 0 && (
         <div className="state state--empty">
           <p className="state__title">You’re not a member of any projects yet.</p>
-          <p className="state__detail">Ask a project admin to add you.</p>
+          <p className="state__detail">
+            {staff ? 'Create one with “New project”.' : 'Ask a project admin to add you.'}
+          </p>
         </div>
       )}
 
@@ -122,6 +133,8 @@ export function ProjectListPage() {
           )}
         </>
       )}
+
+      {current !== null && <ArchivedProjects />}
     </main>
   );
 }

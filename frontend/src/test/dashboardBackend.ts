@@ -165,8 +165,8 @@ export class FakeDashboardBackend {
   totalSteps = 30;
   models: ModelVersion[] = [];
   members: Member[] = [
-    { id: 1, user_id: 1, username: 'alice', display_name: 'Alice Liddell', role: 'admin', created_at: NOW },
-    { id: 2, user_id: 2, username: 'bob', display_name: 'bob', role: 'annotator', created_at: NOW },
+    { id: 1, user_id: 1, username: 'alice', display_name: 'Alice Liddell', email: '', role: 'admin', created_at: NOW },
+    { id: 2, user_id: 2, username: 'bob', display_name: 'bob', email: '', role: 'annotator', created_at: NOW },
   ];
   /** Users who exist (and so can be added). */
   users = new Set(['alice', 'bob', 'carol']);
@@ -217,6 +217,8 @@ export class FakeDashboardBackend {
       ['POST', /^members\/$/, (req) => this.addMember(req)],
       ['PATCH', /^members\/(\d+)\/$/, (req, m) => this.changeRole(req, Number(m[1]))],
       ['DELETE', /^members\/(\d+)\/$/, (_req, m) => this.removeMember(Number(m[1]))],
+      ['POST', /^members\/(\d+)\/password\/$/, (req) => this.resetPassword(req)],
+      ['POST', /^users\/$/, (req) => this.createUser(req)],
       ['POST', /^imports\/$/, () => this.importReport()],
     ];
   }
@@ -447,7 +449,7 @@ export class FakeDashboardBackend {
     const existing = this.members.find((m) => m.username === body.username);
     const member: Member = existing
       ? { ...existing, role: body.role }
-      : { id: this.members.length + 10, user_id: this.members.length + 10, username: body.username, display_name: body.username, role: body.role, created_at: NOW };
+      : { id: this.members.length + 10, user_id: this.members.length + 10, username: body.username, display_name: body.username, email: '', role: body.role, created_at: NOW };
     this.members = existing ? this.members.map((m) => (m.id === member.id ? member : m)) : [...this.members, member];
     return jsonResponse(201, member);
   }
@@ -458,6 +460,30 @@ export class FakeDashboardBackend {
     const changed = { ...member, role: (req.body as { role: MemberRole }).role };
     this.members = this.members.map((m) => (m.id === id ? changed : m));
     return jsonResponse(200, changed);
+  }
+
+  /** Like the server: a typed password must pass the rules; none means one is generated. */
+  private passwordProblem(password: string): Response | null {
+    if (password === '' || !/^\d+$/.test(password)) return null;
+    return errorResponse(400, 'invalid', 'password: This password is entirely numeric.', {
+      password: ['This password is entirely numeric.'],
+    });
+  }
+
+  private createUser(req: MockRequest): Response {
+    const body = req.body as { username: string; email: string; role: MemberRole; password: string };
+    const refused = this.passwordProblem(body.password);
+    if (refused) return refused;
+    const id = this.members.length + 10;
+    const member: Member = { id, user_id: id, username: body.username, display_name: body.username, email: body.email, role: body.role, created_at: NOW };
+    this.members = [...this.members, member];
+    this.users.add(body.username);
+    return jsonResponse(201, { member, generated_password: body.password === '' ? 'Generated-Pass-1' : null });
+  }
+
+  private resetPassword(req: MockRequest): Response {
+    const { password } = req.body as { password: string };
+    return this.passwordProblem(password) ?? jsonResponse(200, { generated_password: password === '' ? 'Generated-Pass-2' : null });
   }
 
   private removeMember(id: number): Response {

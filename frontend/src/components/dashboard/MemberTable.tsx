@@ -13,10 +13,11 @@ interface MemberTableProps {
   busy: number | null;
   onChangeRole: (member: Member, role: MemberRole) => void;
   onRemove: (member: Member) => void;
+  onResetPassword: (member: Member) => void;
 }
 
-/** The project's members, each with a role to change and a remove button. */
-export function MemberTable({ members, busy, onChangeRole, onRemove }: MemberTableProps) {
+/** The project's members, each with a role to change, a password to reset and a remove button. */
+export function MemberTable({ members, busy, onChangeRole, onRemove, onResetPassword }: MemberTableProps) {
   return (
     <div className="table-scroll">
       <table className="data-table">
@@ -27,7 +28,7 @@ export function MemberTable({ members, busy, onChangeRole, onRemove }: MemberTab
             <th scope="col">Role</th>
             <th scope="col">Added</th>
             <th scope="col">
-              <span className="visually-hidden">Remove</span>
+              <span className="visually-hidden">Actions</span>
             </th>
           </tr>
         </thead>
@@ -56,7 +57,18 @@ export function MemberTable({ members, busy, onChangeRole, onRemove }: MemberTab
                 </select>
               </td>
               <td>{formatDateTime(member.created_at)}</td>
-              <td>
+              <td className="member-actions">
+                <button
+                  type="button"
+                  className="button button--small button--ghost"
+                  disabled={busy !== null}
+                  aria-label={`Reset the password of ${member.username}`}
+                  onClick={() => {
+                    onResetPassword(member);
+                  }}
+                >
+                  Reset password
+                </button>
                 <button
                   type="button"
                   className="button button--small button--ghost"

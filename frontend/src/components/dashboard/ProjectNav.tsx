@@ -10,11 +10,13 @@ interface NavItem {
 
 const ITEMS: readonly NavItem[] = [
   { section: 'overview', label: 'Overview', adminOnly: false },
+  { section: 'items', label: 'Items', adminOnly: false },
   { section: 'datasets', label: 'Datasets', adminOnly: false },
   { section: 'training', label: 'Training', adminOnly: false },
   { section: 'models', label: 'Models', adminOnly: false },
   { section: 'members', label: 'Members', adminOnly: true },
   { section: 'import', label: 'Import', adminOnly: true },
+  { section: 'settings', label: 'Settings', adminOnly: true },
 ];
 
 interface ProjectNavProps {
@@ -23,7 +25,7 @@ interface ProjectNavProps {
   current: DashboardSection | null;
 }
 
-/** Overview · Datasets · Training · Models · Members · Import · Rank */
+/** Overview · Items · Datasets · Training · Models · Members · Import · Settings · Rank */
 export function ProjectNav({ projectId, role, current }: ProjectNavProps) {
   const items = ITEMS.filter((item) => !item.adminOnly || role === 'admin');
   return (

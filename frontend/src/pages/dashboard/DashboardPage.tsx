@@ -10,9 +10,12 @@ import '../../dashboard/dashboard.css';
 import { DatasetsPage } from './DatasetsPage';
 import { DatasetVersionPage } from './DatasetVersionPage';
 import { ImportPage } from './ImportPage';
+import { ItemPage } from './ItemPage';
+import { ItemsPage } from './ItemsPage';
 import { MembersPage } from './MembersPage';
 import { ModelsPage } from './ModelsPage';
 import { OverviewPage } from './OverviewPage';
+import { ProjectSettingsPage } from './ProjectSettingsPage';
 import { RunComparePage } from './RunComparePage';
 import { TrainingPage } from './TrainingPage';
 import { TrainingRunPage } from './TrainingRunPage';
@@ -39,11 +42,15 @@ function SectionNotFound({ projectId }: { projectId: number }) {
   );
 }
 
-function section(route: DashboardRoute, project: Project): ReactNode {
+function section(route: DashboardRoute, project: Project, onChanged: (project: Project) => void): ReactNode {
   const isAdmin = project.role === 'admin';
   switch (route.page) {
     case 'overview':
       return <OverviewPage project={project} />;
+    case 'items':
+      return <ItemsPage project={project} />;
+    case 'item':
+      return <ItemPage key={route.promptId} project={project} promptId={route.promptId} />;
     case 'datasets':
       return <DatasetsPage project={project} />;
     case 'dataset':
@@ -60,6 +67,12 @@ function section(route: DashboardRoute, project: Project): ReactNode {
       return isAdmin ? <MembersPage project={project} /> : <AdminOnly>manage members</AdminOnly>;
     case 'import':
       return isAdmin ? <ImportPage project={project} /> : <AdminOnly>import items</AdminOnly>;
+    case 'settings':
+      return isAdmin ? (
+        <ProjectSettingsPage project={project} onChanged={onChanged} />
+      ) : (
+        <AdminOnly>change the settings</AdminOnly>
+      );
     case 'not-found':
       return <SectionNotFound projectId={project.id} />;
   }
@@ -76,7 +89,7 @@ interface DashboardPageProps {
  * are sent to the ranking workspace, the only page they have.
  */
 export function DashboardPage({ projectId, subpath }: DashboardPageProps) {
-  const { state, retry } = useResource(`project:${projectId}`, (signal) => getProject(projectId, signal));
+  const { state, retry, update } = useResource(`project:${projectId}`, (signal) => getProject(projectId, signal));
   const route = dashboardRoute(subpath);
 
   if (state.status === 'loaded' && state.data.role === 'annotator') {
@@ -95,10 +108,15 @@ export function DashboardPage({ projectId, subpath }: DashboardPageProps) {
             <Link to="/" className="back-link">
               ← My projects
             </Link>
-            <p className="dashboard__project">{state.data.name}</p>
+            <p className="dashboard__project">
+              {state.data.name}
+              {state.data.archived_at && <span className="archived-badge">Archived</span>}
+            </p>
             <ProjectNav projectId={projectId} role={state.data.role} current={sectionOf(route)} />
           </div>
-          {section(route, state.data)}
+          {section(route, state.data, (changed) => {
+            update(() => changed);
+          })}
         </>
       )}
     </main>

@@ -74,4 +74,58 @@ describe('MembersPage', () => {
     expect(within(nav).queryByRole('link', { name: 'Import' })).not.toBeInTheDocument();
     expect(within(nav).getByRole('link', { name: 'Rank' })).toHaveAttribute('href', '/projects/5/rank');
   });
+
+  it('creates a user with a generated password and shows it once', async () => {
+    const backend = new FakeDashboardBackend('admin');
+    renderAt('/projects/5/members');
+    const user = userEvent.setup();
+
+    await user.type(await screen.findByLabelText('New username', {}, LOAD), 'nadia');
+    await user.selectOptions(screen.getByLabelText('Their role'), 'Researcher');
+    await user.click(screen.getByRole('button', { name: 'Create user' }));
+
+    const shown = await screen.findByRole('group', { name: 'New password for nadia' });
+    expect(shown).toHaveTextContent('Generated-Pass-1');
+    expect(shown).toHaveTextContent('shown only this once');
+    expect(screen.getByRole('combobox', { name: 'Role of nadia' })).toHaveValue('researcher');
+    expect(backend.calls('POST', 'users/')[0]?.body).toEqual({
+      username: 'nadia',
+      email: '',
+      role: 'researcher',
+      password: '',
+    });
+  });
+
+  it('shows the password rules the server applies next to the password', async () => {
+    new FakeDashboardBackend('admin');
+    renderAt('/projects/5/members');
+    const user = userEvent.setup();
+
+    await user.type(await screen.findByLabelText('New username', {}, LOAD), 'omar');
+    await user.click(screen.getByLabelText('Set one'));
+    await user.type(screen.getByLabelText('New password'), '12345678');
+    await user.click(screen.getByRole('button', { name: 'Create user' }));
+
+    expect(await screen.findByText('This password is entirely numeric.')).toBeInTheDocument();
+    expect(screen.getByLabelText('New password')).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.queryByRole('rowheader', { name: 'omar' })).not.toBeInTheDocument();
+  });
+
+  it('resets a member’s password and shows the generated one', async () => {
+    const backend = new FakeDashboardBackend('admin');
+    renderAt('/projects/5/members');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Reset the password of bob' }, LOAD));
+    const dialog = screen.getByRole('dialog', { name: 'Reset the password of bob' });
+    expect(dialog).toHaveTextContent('signed out everywhere');
+    await user.click(within(dialog).getByRole('button', { name: 'Reset password' }));
+
+    expect(await within(dialog).findByRole('group', { name: 'New password for bob' })).toHaveTextContent(
+      'Generated-Pass-2',
+    );
+    expect(backend.calls('POST', 'members/2/password/')[0]?.body).toEqual({ password: '' });
+    await user.click(within(dialog).getByRole('button', { name: 'Done' }));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+  });
 });

@@ -3,12 +3,16 @@ import type { Project } from '../../api/client';
 import { changeMemberRole, listMembers, removeMember, type Member, type MemberRole } from '../../api/dashboard';
 import { Dialog } from '../../components/Dialog';
 import { AddMemberForm } from '../../components/dashboard/AddMemberForm';
+import { CreateUserForm } from '../../components/dashboard/CreateUserForm';
 import { MemberTable } from '../../components/dashboard/MemberTable';
+import { OneTimePassword } from '../../components/dashboard/OneTimePassword';
+import { ResetPasswordDialog } from '../../components/dashboard/ResetPasswordDialog';
 import { Section } from '../../components/dashboard/Section';
 import { EmptyState, ErrorState, LoadingState } from '../../components/dashboard/StatePanels';
 import { useAction } from '../../dashboard/useAction';
 import { useResource } from '../../dashboard/useResource';
 import { useDocumentTitle } from '../../useDocumentTitle';
+import '../../dashboard/admin.css';
 
 function upsert(members: readonly Member[], member: Member): Member[] {
   return members.some((m) => m.id === member.id)
@@ -16,12 +20,14 @@ function upsert(members: readonly Member[], member: Member): Member[] {
     : [...members, member];
 }
 
-/** Who is in the project and with which role (admins only). */
+/** Who is in the project and with which role; new accounts and password resets (admins only). */
 export function MembersPage({ project }: { project: Project }) {
   useDocumentTitle(`Members · ${project.name}`);
   const { state, retry, update } = useResource(`members:${project.id}`, (signal) => listMembers(project.id, signal));
   const action = useAction();
   const [removing, setRemoving] = useState<Member | null>(null);
+  const [resetting, setResetting] = useState<Member | null>(null);
+  const [created, setCreated] = useState<{ username: string; password: string } | null>(null);
   const [said, setSaid] = useState('');
   const busy = action.pending === null ? null : Number(action.pending);
 
@@ -63,6 +69,18 @@ export function MembersPage({ project }: { project: Project }) {
           }}
         />
       </Section>
+      <Section title="Create a user">
+        <p className="muted">For someone without an account yet: they join this project with the role you pick.</p>
+        <CreateUserForm
+          projectId={project.id}
+          onCreated={({ member, generated_password }) => {
+            update((members) => upsert(members, member));
+            setCreated(generated_password === null ? null : { username: member.username, password: generated_password });
+            setSaid(`Created ${member.username} and added them as ${member.role ?? 'annotator'}.`);
+          }}
+        />
+        {created && <OneTimePassword username={created.username} password={created.password} />}
+      </Section>
       <Section title="People">
         {action.error && (
           <div className="form-alert" role="alert">
@@ -78,9 +96,20 @@ export function MembersPage({ project }: { project: Project }) {
             busy={busy}
             onChangeRole={(member, role) => void changeRole(member, role)}
             onRemove={setRemoving}
+            onResetPassword={setResetting}
           />
         )}
       </Section>
+      {resetting && (
+        <ResetPasswordDialog
+          projectId={project.id}
+          member={resetting}
+          onClose={() => {
+            setResetting(null);
+          }}
+          onDone={setSaid}
+        />
+      )}
       {removing && (
         <Dialog
           title={`Remove ${removing.username}?`}
