@@ -1,8 +1,16 @@
-"""OpenAPI post-processing: every operation documents the one error body it can return."""
+"""OpenAPI: every operation documents the one error body it can return.
+
+The 400/403/404 that any operation may answer are added by a post-processing hook; the
+409 that only some answer is declared on those views with ``conflict_responses``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse
+
+from config.errors import Conflict
 
 ERROR_BODY = {
     "type": "object",
@@ -31,9 +39,20 @@ ERRORS = {
 TOO_LARGE = "The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES."
 
 
+ERROR_BODY_REF = {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def conflict_responses(*conflicts: type[Conflict]) -> dict[int, OpenApiResponse]:
+    """For ``extend_schema(responses=...)``: the 409 a view answers when its service raises
+    one of ``conflicts``, each named by its ``error.code``."""
+    codes = ", ".join(f"`{conflict.code}`" for conflict in conflicts)
+    description = f"The current state forbids it right now ({codes})."
+    return {409: OpenApiResponse(response=ERROR_BODY_REF, description=description)}
+
+
 def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     result.setdefault("components", {}).setdefault("schemas", {})["ErrorBody"] = ERROR_BODY
-    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    reference = {"application/json": {"schema": ERROR_BODY_REF}}
     for path in result.get("paths", {}).values():
         for operation in path.values():
             for status, description in ERRORS.items():

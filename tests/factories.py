@@ -5,7 +5,17 @@ import factory
 from django.contrib.auth import get_user_model
 from django.db.models import Max
 
-from annotation.models import Completion, DatasetVersion, Membership, Project, Prompt, Role
+from annotation.models import (
+    Completion,
+    DatasetVersion,
+    ExportJob,
+    ImportJob,
+    Membership,
+    Project,
+    Prompt,
+    Ranking,
+    Role,
+)
 from training.models import ModelVersion, TrainingRun
 
 PASSWORD = "correct-horse-battery"
@@ -151,3 +161,43 @@ def pairs_file(n: int) -> io.BytesIO:
         for i in range(n)
     ]
     return io.BytesIO("\n".join(json.dumps(line) for line in lines).encode())
+
+
+class RankingFactory(factory.django.DjangoModelFactory):
+    """A ranking of ``prompt``'s completions in position order (tiers of one)."""
+
+    class Meta:
+        model = Ranking
+
+    prompt = factory.SubFactory(PromptFactory)
+    project = factory.SelfAttribute("prompt.project")
+    annotator = factory.SubFactory(UserFactory)
+    tiers = factory.LazyAttribute(
+        lambda r: [[c.pk] for c in r.prompt.completions.order_by("position")]
+    )
+    display_order = factory.LazyAttribute(lambda r: [c for [c] in r.tiers])
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    """A finished export with its file in storage (set MEDIA_ROOT to a temporary folder)."""
+
+    class Meta:
+        model = ExportJob
+
+    version = factory.SubFactory(DatasetVersionFactory)
+    format = ExportJob.Format.TRL_JSONL
+    status = ExportJob.Status.SUCCEEDED
+    file = factory.django.FileField(
+        filename="pairs.jsonl", data=b'{"prompt": "Hi?", "chosen": "Hello.", "rejected": "No."}\n'
+    )
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    """An import job that ended (its upload already gone from storage)."""
+
+    class Meta:
+        model = ImportJob
+
+    project = factory.SubFactory(ProjectFactory)
+    status = ImportJob.Status.SUCCEEDED
+    file_name = "items.jsonl"

@@ -23,9 +23,17 @@ from annotation.selectors import (
     rankings_visible_to,
     review_queue,
 )
+from annotation.services.projects import ProjectArchived
 from annotation.services.queue import assignment_next
-from annotation.services.rankings import flag_review, ranking_pass, ranking_submit
+from annotation.services.rankings import (
+    LeaseLost,
+    NotAssigned,
+    flag_review,
+    ranking_pass,
+    ranking_submit,
+)
 from config.fields import StrictJSONField
+from config.schema import conflict_responses
 
 
 @extend_schema_serializer(component_name="ItemCompletion")
@@ -94,7 +102,10 @@ class NextInput(serializers.Serializer):
 class NextItemView(ProjectScoped, APIView):
     permission_classes = [IsProjectAnnotator]
 
-    @extend_schema(request=NextInput, responses={200: AssignmentOutput, 204: None})
+    @extend_schema(
+        request=NextInput,
+        responses={200: AssignmentOutput, 204: None, **conflict_responses(ProjectArchived)},
+    )
     def post(self, request: Request, project_id: int) -> Response:
         data = NextInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -163,7 +174,14 @@ class RankingListView(ProjectScoped, generics.ListAPIView):
             user=self.request.user, project_id=self.project.pk, role=self.role
         )
 
-    @extend_schema(request=RankingInput, responses={201: RankingOutput, 200: RankingOutput})
+    @extend_schema(
+        request=RankingInput,
+        responses={
+            201: RankingOutput,
+            200: RankingOutput,
+            **conflict_responses(NotAssigned, LeaseLost, ProjectArchived),
+        },
+    )
     def post(self, request: Request, project_id: int) -> Response:
         data = RankingInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -199,7 +217,14 @@ def _passed(outcome_created: bool, ranking: Ranking) -> Response:
 class SkipView(ProjectScoped, APIView):
     permission_classes = [IsProjectAnnotator]
 
-    @extend_schema(request=SkipInput, responses={201: RankingOutput, 200: RankingOutput})
+    @extend_schema(
+        request=SkipInput,
+        responses={
+            201: RankingOutput,
+            200: RankingOutput,
+            **conflict_responses(NotAssigned, LeaseLost, ProjectArchived),
+        },
+    )
     def post(self, request: Request, project_id: int) -> Response:
         data = SkipInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -217,7 +242,14 @@ class SkipView(ProjectScoped, APIView):
 class FlagView(ProjectScoped, APIView):
     permission_classes = [IsProjectAnnotator]
 
-    @extend_schema(request=FlagInput, responses={201: RankingOutput, 200: RankingOutput})
+    @extend_schema(
+        request=FlagInput,
+        responses={
+            201: RankingOutput,
+            200: RankingOutput,
+            **conflict_responses(NotAssigned, LeaseLost, ProjectArchived),
+        },
+    )
     def post(self, request: Request, project_id: int) -> Response:
         data = FlagInput(data=request.data)
         data.is_valid(raise_exception=True)

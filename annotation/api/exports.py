@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 
 from annotation.models import DatasetPair, DatasetVersion, ExportJob
 from annotation.permissions import IsProjectResearcher, ProjectScoped
-from annotation.services.exports import export_job_create
+from annotation.services.exports import VersionNotReady, export_job_create
+from config.schema import conflict_responses
 
 
 @extend_schema_serializer(component_name="ExportRequest")
@@ -60,7 +61,10 @@ def _job_of(project_id: int, job_id: int) -> ExportJob:
 class ExportCreateView(ProjectScoped, APIView):
     permission_classes = [IsProjectResearcher]
 
-    @extend_schema(request=ExportInput, responses={202: ExportJobOutput})
+    @extend_schema(
+        request=ExportInput,
+        responses={202: ExportJobOutput, **conflict_responses(VersionNotReady)},
+    )
     def post(self, request: Request, project_id: int, number: int) -> Response:
         data = ExportInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -87,7 +91,10 @@ class ExportDetailView(ProjectScoped, APIView):
 class ExportDownloadView(ProjectScoped, APIView):
     permission_classes = [IsProjectResearcher]
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    # A Hugging Face datasets folder comes zipped; JSONL and Parquet files as they are.
+    @extend_schema(
+        responses={(200, "application/zip"): bytes, (200, "application/octet-stream"): bytes}
+    )
     def get(self, request: Request, project_id: int, job_id: int) -> FileResponse:
         job = _job_of(project_id, job_id)
         if job.status != ExportJob.Status.SUCCEEDED or not job.file:

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import NestedInput, StrictBooleanField
+from config.schema import conflict_responses
 from training.models import Dispute, ModelVersion, TrainingLogLine, TrainingPoint, TrainingRun
 from training.services import backbones, registry, runs, scoring
 
@@ -171,7 +172,10 @@ class RunListView(ProjectScoped, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[TrainingRun]:
         return _runs(self.project.pk)
 
-    @extend_schema(request=RunInput, responses={201: RunOutput})
+    @extend_schema(
+        request=RunInput,
+        responses={201: RunOutput, **conflict_responses(runs.TooManyActiveRuns)},
+    )
     def post(self, request: Request, project_id: int) -> Response:
         data = RunInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -243,7 +247,9 @@ class RunLogView(ProjectScoped, APIView):
 class RunCancelView(ProjectScoped, APIView):
     permission_classes = [IsProjectResearcher]
 
-    @extend_schema(request=None, responses=RunOutput)
+    @extend_schema(
+        request=None, responses={200: RunOutput, **conflict_responses(runs.RunFinished)}
+    )
     def post(self, request: Request, project_id: int, run_id: int) -> Response:
         run = runs.training_run_cancel(
             run=get_object_or_404(TrainingRun, project_id=project_id, pk=run_id)
@@ -254,7 +260,13 @@ class RunCancelView(ProjectScoped, APIView):
 class RunResumeView(ProjectScoped, APIView):
     permission_classes = [IsProjectResearcher]
 
-    @extend_schema(request=None, responses=RunOutput)
+    @extend_schema(
+        request=None,
+        responses={
+            200: RunOutput,
+            **conflict_responses(runs.NotResumable, runs.TooManyActiveRuns),
+        },
+    )
     def post(self, request: Request, project_id: int, run_id: int) -> Response:
         run = runs.training_run_resume(
             run=get_object_or_404(TrainingRun, project_id=project_id, pk=run_id)

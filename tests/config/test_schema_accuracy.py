@@ -1,0 +1,119 @@
+"""What the API answers is what its OpenAPI schema says: each 409 a service can raise, and
+the media type of each download, are documented on their operation."""
+
+import re
+
+import pytest
+from django.urls import resolve
+from drf_spectacular.generators import SchemaGenerator
+
+from annotation.models import DatasetVersion, ExportJob, Role
+from tests.factories import (
+    DatasetVersionFactory,
+    ExportJobFactory,
+    TrainingRunFactory,
+    item_with_completions,
+)
+from training.models import TrainingRun
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    with django_db_blocker.unblock():
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def documented(schema, response) -> dict:
+    """The schema's entry for this response: its operation's response for its status."""
+    request = response.wsgi_request
+    route = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", resolve(request.path_info).route)
+    operation = schema["paths"][route][request.method.lower()]
+    assert str(response.status_code) in operation["responses"], (route, response.status_code)
+    return operation["responses"][str(response.status_code)]
+
+
+def assert_documented_conflict(schema, response, code: str) -> None:
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == code
+    content = documented(schema, response)["content"]
+    assert content == {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    assert f"`{code}`" in documented(schema, response)["description"]
+
+
+@pytest.mark.parametrize("endpoint", ["rankings", "skips", "flags"])
+def test_an_item_not_leased_answers_a_documented_409(
+    schema, project, member, client_for, endpoint
+):
+    prompt = item_with_completions(project, k=2)
+    first, second = prompt.completions.order_by("position")
+    body = {
+        "rankings": {"tiers": [[first.pk], [second.pk]]},
+        "skips": {"reason": "Too long."},
+        "flags": {"reason": "broken"},
+    }[endpoint]
+    response = client_for(member(Role.ANNOTATOR)).post(
+        f"/api/v1/projects/{project.pk}/{endpoint}/",
+        {"prompt_id": prompt.pk, **body},
+        format="json",
+    )
+    assert_documented_conflict(schema, response, "not_assigned")
+
+
+def test_cancelling_a_finished_run_answers_a_documented_409(
+    schema, project, member, client_for
+):
+    run = TrainingRunFactory(project=project, status=TrainingRun.Status.SUCCEEDED)
+    response = client_for(member(Role.RESEARCHER)).post(
+        f"/api/v1/projects/{project.pk}/training-runs/{run.pk}/cancel/"
+    )
+    assert_documented_conflict(schema, response, "run_finished")
+
+
+def test_resuming_a_queued_run_answers_a_documented_409(schema, project, member, client_for):
+    run = TrainingRunFactory(project=project, status=TrainingRun.Status.QUEUED)
+    response = client_for(member(Role.RESEARCHER)).post(
+        f"/api/v1/projects/{project.pk}/training-runs/{run.pk}/resume/"
+    )
+    assert_documented_conflict(schema, response, "not_resumable")
+
+
+def test_exporting_a_version_still_building_answers_a_documented_409(
+    schema, project, member, client_for
+):
+    version = DatasetVersionFactory(project=project, status=DatasetVersion.Status.BUILDING)
+    response = client_for(member(Role.RESEARCHER)).post(
+        f"/api/v1/projects/{project.pk}/datasets/{version.number}/exports/",
+        {"format": "trl_jsonl"},
+        format="json",
+    )
+    assert_documented_conflict(schema, response, "version_not_ready")
+
+
+@pytest.mark.parametrize(
+    ("export_format", "file_name", "media_type"),
+    [
+        (ExportJob.Format.HF_DATASET, "dataset.zip", "application/zip"),
+        (ExportJob.Format.TRL_JSONL, "pairs.jsonl", "application/octet-stream"),
+        (ExportJob.Format.PARQUET, "pairs.parquet", "application/octet-stream"),
+    ],
+)
+def test_an_export_downloads_with_a_documented_media_type(
+    schema, project, member, client_for, settings, tmp_path, export_format, file_name, media_type
+):
+    settings.MEDIA_ROOT = tmp_path
+    job = ExportJobFactory(
+        version=DatasetVersionFactory(project=project),
+        format=export_format,
+        file__filename=file_name,
+    )
+    response = client_for(member(Role.RESEARCHER)).get(
+        f"/api/v1/projects/{project.pk}/exports/{job.pk}/download/"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == media_type
+    assert documented(schema, response)["content"][media_type]["schema"] == {
+        "type": "string",
+        "format": "binary",
+    }
