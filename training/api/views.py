@@ -247,9 +247,7 @@ class RunLogView(ProjectScoped, APIView):
 class RunCancelView(ProjectScoped, APIView):
     permission_classes = [IsProjectResearcher]
 
-    @extend_schema(
-        request=None, responses={200: RunOutput, **conflict_responses(runs.RunFinished)}
-    )
+    @extend_schema(request=None, responses={200: RunOutput, **conflict_responses(runs.RunFinished)})
     def post(self, request: Request, project_id: int, run_id: int) -> Response:
         run = runs.training_run_cancel(
             run=get_object_or_404(TrainingRun, project_id=project_id, pk=run_id)
