@@ -30,6 +30,9 @@ export type ExportRequest = Schemas['ExportRequestRequest'];
 export type Member = Schemas['Member'];
 export type MemberRole = Schemas['RoleEnum'];
 export type ImportReport = Schemas['ImportReport'];
+export type ImportJob = Schemas['ImportJob'];
+export type ImportJobStatus = Schemas['ImportJobStatusEnum'];
+export type PaginatedImportJobList = Schemas['PaginatedImportJobList'];
 
 function options(signal: AbortSignal | undefined, rest: RequestOptions = {}): RequestOptions {
   return signal ? { ...rest, signal } : rest;
@@ -107,11 +110,29 @@ export interface ImportUpload {
   skipInvalid: boolean;
 }
 
-export function importFile(projectId: number, upload: ImportUpload): Promise<ImportReport> {
+/** A small file is imported in the request (its report); a large one becomes a job (202). */
+export type ImportOutcome = { report: ImportReport; job?: never } | { job: ImportJob; report?: never };
+
+export async function importFile(projectId: number, upload: ImportUpload): Promise<ImportOutcome> {
   const form = new FormData();
   form.set('file', upload.file, upload.file.name);
   form.set('skip_invalid', upload.skipInvalid ? 'true' : 'false');
-  return request<ImportReport>('POST', `${project(projectId)}/imports/`, { form });
+  const body = await request<ImportReport | ImportJob>('POST', `${project(projectId)}/imports/`, { form });
+  return 'status' in body ? { job: body } : { report: body };
+}
+
+/** The project's import jobs, newest first. */
+export function listImportJobs(projectId: number, signal?: AbortSignal): Promise<PaginatedImportJobList> {
+  return request<PaginatedImportJobList>('GET', `${project(projectId)}/imports/`, options(signal));
+}
+
+export function getImportJob(projectId: number, jobId: number, signal?: AbortSignal): Promise<ImportJob> {
+  return request<ImportJob>('GET', `${project(projectId)}/imports/${jobId}/`, options(signal));
+}
+
+/** A queued job stops at once, a running one at its next batch (nothing it read is kept). */
+export function cancelImportJob(projectId: number, jobId: number): Promise<ImportJob> {
+  return request<ImportJob>('POST', `${project(projectId)}/imports/${jobId}/cancel/`);
 }
 
 export type MemberCreate = Schemas['MemberCreateRequest'];

@@ -807,6 +807,24 @@ export interface components {
             prompt: components["schemas"]["ItemPrompt"];
             completions: components["schemas"]["ItemCompletion"][];
         };
+        AttemptOutput: {
+            /** @description The run's attempt counter at the claim. */
+            readonly number: number;
+            readonly worker: string;
+            readonly device: string;
+            /** Format: date-time */
+            readonly started_at: string;
+            /**
+             * Format: date-time
+             * @description When it ended; a stalled attempt's last heartbeat.
+             */
+            readonly ended_at: string | null;
+            readonly outcome: components["schemas"]["OutcomeEnum"];
+            /** @description The step it trained from (its checkpoint's). */
+            readonly start_step: number | null;
+            readonly end_step: number | null;
+            readonly error: string;
+        };
         Backbone: {
             /** @description What config.backbone takes. */
             name: string;
@@ -977,6 +995,14 @@ export interface components {
              */
             split?: (components["schemas"]["SplitEnum"] | components["schemas"]["NullEnum"]) | null;
         };
+        /**
+         * @description * `configuration` - Configuration
+         *     * `data` - Data
+         *     * `out_of_memory` - Out of memory
+         *     * `error` - Error
+         * @enum {string}
+         */
+        FailureEnum: "configuration" | "data" | "out_of_memory" | "error";
         /**
          * @description * `unsafe` - Unsafe content
          *     * `broken` - Broken item
@@ -1315,6 +1341,15 @@ export interface components {
         };
         /** @enum {unknown} */
         NullEnum: null;
+        /**
+         * @description * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         *     * `cancelled` - Cancelled
+         *     * `stalled` - Stalled
+         * @enum {string}
+         */
+        OutcomeEnum: "running" | "succeeded" | "failed" | "cancelled" | "stalled";
         PaginatedDatasetVersionList: {
             /** @example 123 */
             count: number;
@@ -1752,9 +1787,15 @@ export interface components {
             readonly created_by: string;
             /** Format: date-time */
             readonly created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The first attempt's.
+             */
             readonly started_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the run ended; null while it runs or stalled.
+             */
             readonly finished_at: string | null;
             /** Format: date-time */
             readonly heartbeat_at: string | null;
@@ -1768,9 +1809,21 @@ export interface components {
             readonly eta_seconds: number | null;
             /** @description Final evaluation. */
             readonly metrics: unknown;
+            /** @description The evaluated step whose weights the model kept. */
+            readonly best_step: number | null;
             readonly error: string;
+            /**
+             * @description Why a failed run failed; resumable unless configuration or data.
+             *
+             *     * `configuration` - Configuration
+             *     * `data` - Data
+             *     * `out_of_memory` - Out of memory
+             *     * `error` - Error
+             */
+            readonly failure: components["schemas"]["FailureEnum"];
             readonly model_version: number | null;
             readonly can_resume: boolean;
+            readonly backbone_label: string;
         };
         TrainingRunCreateRequest: {
             /** @description Version number; the latest ready one if null. */
@@ -1790,9 +1843,15 @@ export interface components {
             readonly created_by: string;
             /** Format: date-time */
             readonly created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The first attempt's.
+             */
             readonly started_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the run ended; null while it runs or stalled.
+             */
             readonly finished_at: string | null;
             /** Format: date-time */
             readonly heartbeat_at: string | null;
@@ -1806,10 +1865,25 @@ export interface components {
             readonly eta_seconds: number | null;
             /** @description Final evaluation. */
             readonly metrics: unknown;
+            /** @description The evaluated step whose weights the model kept. */
+            readonly best_step: number | null;
             readonly error: string;
+            /**
+             * @description Why a failed run failed; resumable unless configuration or data.
+             *
+             *     * `configuration` - Configuration
+             *     * `data` - Data
+             *     * `out_of_memory` - Out of memory
+             *     * `error` - Error
+             */
+            readonly failure: components["schemas"]["FailureEnum"];
             readonly model_version: number | null;
             readonly can_resume: boolean;
+            readonly backbone_label: string;
             readonly series: components["schemas"]["SeriesOutput"];
+            readonly attempts: components["schemas"]["AttemptOutput"][];
+            /** @description The config keys to show first: the form's, then those off the defaults. */
+            readonly chosen_settings: string[];
         };
         /**
          * @description * `queued` - Queued
@@ -4949,7 +5023,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The current state forbids it right now (`not_resumable`, `too_many_active_runs`). */
+            /** @description The current state forbids it right now (`not_resumable`, `resume_cannot_help`, `too_many_active_runs`). */
             409: {
                 headers: {
                     [name: string]: unknown;

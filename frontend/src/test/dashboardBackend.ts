@@ -9,6 +9,7 @@ import type {
   DatasetVersion,
   ExportJob,
   FlaggedItem,
+  ImportJob,
   ImportReport,
   Member,
   MemberRole,
@@ -58,6 +59,29 @@ export function makeRun(overrides: Partial<TrainingRunDetail> = {}): TrainingRun
     model_version: null,
     can_resume: false,
     series: { train: [], eval: [] },
+    ...overrides,
+  };
+}
+
+export function makeImportJob(overrides: Partial<ImportJob> = {}): ImportJob {
+  return {
+    id: 90,
+    status: 'queued',
+    file_name: 'items.jsonl',
+    file_size: 5_000_000,
+    skip_invalid: false,
+    source: '',
+    rows_read: 0,
+    rows_stored: 0,
+    rows_rejected: 0,
+    cancel_requested: false,
+    report: null,
+    errors: [],
+    error_total: 0,
+    error: '',
+    created_at: NOW,
+    started_at: null,
+    finished_at: null,
     ...overrides,
   };
 }
@@ -158,6 +182,9 @@ export class FakeDashboardBackend {
   /** How a build ends: ready, or failed with this error. */
   buildError: string | null = null;
   exports: ExportJob[] = [];
+  /** `POST imports/` answers 202 with a job, as for a file over the sync size. */
+  importAsJob = false;
+  importJobs: ImportJob[] = [];
   runs: TrainingRunDetail[] = [];
   logs = new Map<number, TrainingLogLine[]>();
   /** Steps a running run makes per detail request. */
@@ -219,7 +246,10 @@ export class FakeDashboardBackend {
       ['DELETE', /^members\/(\d+)\/$/, (_req, m) => this.removeMember(Number(m[1]))],
       ['POST', /^members\/(\d+)\/password\/$/, (req) => this.resetPassword(req)],
       ['POST', /^users\/$/, (req) => this.createUser(req)],
-      ['POST', /^imports\/$/, () => this.importReport()],
+      ['POST', /^imports\/$/, (req) => (this.importAsJob ? this.startImport(req) : this.importReport())],
+      ['GET', /^imports\/$/, () => jsonResponse(200, page([...this.importJobs].reverse()))],
+      ['GET', /^imports\/(\d+)\/$/, (_req, m) => this.importJob(Number(m[1]))],
+      ['POST', /^imports\/(\d+)\/cancel\/$/, (_req, m) => this.cancelImport(Number(m[1]))],
     ];
   }
 
@@ -489,6 +519,61 @@ export class FakeDashboardBackend {
   private removeMember(id: number): Response {
     this.members = this.members.filter((m) => m.id !== id);
     return jsonResponse(204);
+  }
+
+  private startImport(req: MockRequest): Response {
+    const file = req.form?.get('file');
+    const job = makeImportJob({
+      id: 90 + this.importJobs.length,
+      file_name: file instanceof File ? file.name : 'items.jsonl',
+      skip_invalid: req.form?.get('skip_invalid') === 'true',
+    });
+    this.importJobs.push(job);
+    return jsonResponse(202, job);
+  }
+
+  /** queued → running (2,000 read) → running (4,000 read) → succeeded, one step per request;
+   * a job asked to cancel ends cancelled at its next step. */
+  private importJob(id: number): Response {
+    const index = this.importJobs.findIndex((j) => j.id === id);
+    const job = this.importJobs[index];
+    if (!job) return errorResponse(404, 'not_found', 'Not found.');
+    let next: ImportJob = job;
+    if (job.cancel_requested && (job.status === 'queued' || job.status === 'running')) {
+      next = { ...job, status: 'cancelled', rows_stored: 0, finished_at: NOW };
+    } else if (job.status === 'queued') {
+      next = { ...job, status: 'running', started_at: NOW, rows_read: 2000, rows_stored: 1999, rows_rejected: 1 };
+    } else if (job.status === 'running' && job.rows_read < 4000) {
+      next = { ...job, rows_read: 4000, rows_stored: 3998, rows_rejected: 2 };
+    } else if (job.status === 'running') {
+      const report: ImportReport = {
+        format: 'jsonl',
+        kind: 'items',
+        source: 'items',
+        created: 4500,
+        updated: 0,
+        unchanged: 0,
+        skipped: 2,
+        errors: ['line 7: completions: This field is required.', 'line 3001: Invalid JSON: Expecting value (column 1).'],
+        rankings_created: 0,
+        elapsed_seconds: 12.5,
+      };
+      next = { ...job, status: 'succeeded', rows_read: 4502, rows_stored: 4500, report, errors: report.errors, error_total: 2, finished_at: NOW };
+    }
+    this.importJobs[index] = next;
+    return jsonResponse(200, next);
+  }
+
+  private cancelImport(id: number): Response {
+    const index = this.importJobs.findIndex((j) => j.id === id);
+    const job = this.importJobs[index];
+    if (!job) return errorResponse(404, 'not_found', 'Not found.');
+    if (job.status !== 'queued' && job.status !== 'running') {
+      return errorResponse(409, 'import_finished', 'Only a queued or running import can be cancelled.');
+    }
+    const next = { ...job, cancel_requested: true };
+    this.importJobs[index] = next;
+    return jsonResponse(200, next);
   }
 
   private importReport(): Response {

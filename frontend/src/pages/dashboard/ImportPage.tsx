@@ -1,12 +1,43 @@
 import { useState, type SubmitEvent } from 'react';
 import type { Project } from '../../api/client';
-import { importFile, type ImportReport } from '../../api/dashboard';
+import {
+  cancelImportJob,
+  getImportJob,
+  importFile,
+  listImportJobs,
+  type ImportJob,
+  type ImportReport,
+} from '../../api/dashboard';
 import { CheckboxField, FormAlert, FormField } from '../../components/dashboard/FormField';
 import { Section } from '../../components/dashboard/Section';
+import { StatusBadge } from '../../components/dashboard/StatusBadge';
 import { formatCount } from '../../dashboard/format';
 import { formErrors, fieldsNamed, NO_ERRORS, type FormErrors } from '../../dashboard/formErrors';
 import { useAction } from '../../dashboard/useAction';
+import { POLL_MS, usePolling } from '../../dashboard/usePolling';
+import { useResource } from '../../dashboard/useResource';
 import { useDocumentTitle } from '../../useDocumentTitle';
+
+function isActive(job: ImportJob): boolean {
+  return job.status === 'queued' || job.status === 'running';
+}
+
+function ProblemList({ errors, total, label }: { errors: readonly string[]; total: number; label: string }) {
+  return (
+    <>
+      <ul className="error-lines" aria-label={label}>
+        {errors.map((error) => (
+          <li key={error}>{error}</li>
+        ))}
+      </ul>
+      {total > errors.length && (
+        <p className="muted">
+          The first {errors.length} of {formatCount(total)} are listed.
+        </p>
+      )}
+    </>
+  );
+}
 
 function ImportResult({ report }: { report: ImportReport }) {
   const tiles: [string, number][] = [
@@ -33,14 +64,76 @@ function ImportResult({ report }: { report: ImportReport }) {
       {report.errors.length > 0 && (
         <div className="stack stack--tight">
           <h3 className="subsection-title">Skipped records</h3>
-          <ul className="error-lines" aria-label="Skipped records">
-            {report.errors.map((error) => (
-              <li key={error}>{error}</li>
-            ))}
-          </ul>
-          {report.skipped > report.errors.length && (
-            <p className="muted">The first {report.errors.length} of {formatCount(report.skipped)} are listed.</p>
-          )}
+          <ProblemList errors={report.errors} total={report.skipped} label="Skipped records" />
+        </div>
+      )}
+    </div>
+  );
+}
+
+function JobCounts({ job }: { job: ImportJob }) {
+  const tiles: [string, number][] = [
+    ['Read', job.rows_read],
+    ['Valid so far', job.rows_stored],
+    ['Rejected', job.rows_rejected],
+  ];
+  return (
+    <dl className="stat-tiles" aria-label="Import progress">
+      {tiles.map(([label, value]) => (
+        <div key={label} className="stat-tile">
+          <dt>{label}</dt>
+          <dd>{formatCount(value)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+interface ImportJobPanelProps {
+  job: ImportJob;
+  cancelling: boolean;
+  cancelErrors: string[];
+  onCancel: () => void;
+}
+
+/** A large file's import, run by a worker: its counts while it runs, then how it ended. */
+function ImportJobPanel({ job, cancelling, cancelErrors, onCancel }: ImportJobPanelProps) {
+  return (
+    <div className="stack">
+      <div className="export-job__header">
+        <span className="mono">{job.file_name}</span>
+        <StatusBadge status={job.status} />
+      </div>
+      {isActive(job) && (
+        <>
+          {job.status === 'queued' ? <p className="muted">Waiting for a worker…</p> : <JobCounts job={job} />}
+          <p className="muted">
+            The records are saved together when the import finishes; a cancelled import saves none of them.
+          </p>
+          <FormAlert messages={cancelErrors} />
+          <div>
+            <button
+              type="button"
+              className="button"
+              onClick={onCancel}
+              disabled={cancelling || job.cancel_requested}
+            >
+              {job.cancel_requested ? 'Cancelling…' : 'Cancel import'}
+            </button>
+          </div>
+        </>
+      )}
+      {job.status === 'succeeded' && job.report && <ImportResult report={job.report} />}
+      {job.status === 'failed' && (
+        <div className="form-alert" role="alert">
+          <p>The file was not imported: {job.error}</p>
+          {job.errors.length > 1 && <ProblemList errors={job.errors} total={job.error_total} label="Problems in the file" />}
+        </div>
+      )}
+      {job.status === 'cancelled' && <p>The import was cancelled; nothing was saved.</p>}
+      {!isActive(job) && (
+        <div role="status" className="visually-hidden">
+          Import {job.status}.
         </div>
       )}
     </div>
@@ -54,7 +147,22 @@ export function ImportPage({ project }: { project: Project }) {
   const [skipInvalid, setSkipInvalid] = useState(false);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [report, setReport] = useState<ImportReport | null>(null);
+  const [followed, setFollowed] = useState<ImportJob | null>(null);
+  const [uploaded, setUploaded] = useState(false);
   const action = useAction();
+  const cancelAction = useAction();
+  // A job still running when the page opens (started before a reload) is followed too.
+  const recent = useResource(`imports-${project.id}`, (signal) => listImportJobs(project.id, signal));
+  const newest = recent.state.status === 'loaded' ? recent.state.data.results[0] : undefined;
+  const job = followed ?? (!uploaded && newest && isActive(newest) ? newest : null);
+
+  usePolling(
+    async (signal) => {
+      if (job) setFollowed(await getImportJob(project.id, job.id, signal));
+    },
+    POLL_MS,
+    job !== null && isActive(job),
+  );
 
   async function handleSubmit(event: SubmitEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -66,8 +174,16 @@ export function ImportPage({ project }: { project: Project }) {
     }
     setErrors(NO_ERRORS);
     setReport(null);
+    setFollowed(null);
+    setUploaded(true);
     const result = await action.run('import', () => importFile(project.id, { file, skipInvalid }));
-    if (result) setReport(result);
+    if (result?.job) setFollowed(result.job);
+    else if (result?.report) setReport(result.report);
+  }
+
+  async function handleCancel(target: ImportJob) {
+    const cancelled = await cancelAction.run('cancel', () => cancelImportJob(project.id, target.id));
+    if (cancelled) setFollowed(cancelled);
   }
 
   const shown = action.error ? formErrors(action.error, fieldsNamed('file', 'skip_invalid')) : errors;
@@ -102,11 +218,7 @@ export function ImportPage({ project }: { project: Project }) {
           {fileErrors.length > 1 && (
             <div className="form-alert" role="alert">
               <p>The file was not imported:</p>
-              <ul className="error-lines" aria-label="Problems in the file">
-                {fileErrors.map((error) => (
-                  <li key={error}>{error}</li>
-                ))}
-              </ul>
+              <ProblemList errors={fileErrors} total={fileErrors.length} label="Problems in the file" />
             </div>
           )}
           <CheckboxField
@@ -117,13 +229,27 @@ export function ImportPage({ project }: { project: Project }) {
             onChange={setSkipInvalid}
           />
           <div>
-            <button type="submit" className="button button--primary" disabled={action.pending !== null}>
+            <button
+              type="submit"
+              className="button button--primary"
+              disabled={action.pending !== null || (job !== null && isActive(job))}
+            >
               {action.pending && <span className="spinner" aria-hidden="true" />}
               Import
             </button>
           </div>
         </form>
       </Section>
+      {job && (
+        <Section title="Import job">
+          <ImportJobPanel
+            job={job}
+            cancelling={cancelAction.pending !== null}
+            cancelErrors={cancelAction.error ? formErrors(cancelAction.error, fieldsNamed()).general : []}
+            onCancel={() => void handleCancel(job)}
+          />
+        </Section>
+      )}
       {report && (
         <Section title="Result">
           <div role="status" className="visually-hidden">
