@@ -25,7 +25,7 @@ def worker(tmp_path, settings):
 
 
 def test_a_researcher_trains_promotes_and_scores_from_the_dashboard(
-    page: Page, tiny_backbone, worker
+    page: Page, tiny_backbone_allowed, worker
 ):
     project: Project = ProjectFactory.create(name="Harmless answers")
     MembershipFactory(project=project, role=Role.RESEARCHER, user=UserFactory(username="rita"))
@@ -34,7 +34,7 @@ def test_a_researcher_trains_promotes_and_scores_from_the_dashboard(
 
     sign_in(page, "rita", f"/projects/{project.id}/training")
     expect(page.get_by_role("heading", name="Training", level=1)).to_be_visible()
-    page.get_by_label("Backbone").fill(tiny_backbone)
+    page.get_by_label("Backbone").select_option(tiny_backbone_allowed)
     page.get_by_label("Epochs").fill("2")
     page.get_by_label("Max length").fill("96")
     page.get_by_role("button", name="Start training run").click()

@@ -16,6 +16,8 @@ export type TrainingRunStatus = Schemas['TrainingRunStatusEnum'];
 /** What a run is started with; a left-out key takes the server's default. */
 export type TrainingRunConfig = Schemas['TrainingConfigInputRequest'];
 export type TrainingRunCreate = Schemas['TrainingRunCreateRequest'];
+/** A name `config.backbone` may take in a project: the default, an allowlisted one, a model of it. */
+export type Backbone = Schemas['Backbone'];
 
 interface JsonShapes {
   config: Record<string, unknown>;
@@ -64,6 +66,11 @@ export function listTrainingRuns(
   return request<PaginatedTrainingRunList>('GET', path, options(signal, { query: pageQuery(page) }));
 }
 
+export function listBackbones(projectId: number, signal?: AbortSignal): Promise<Backbone[]> {
+  return request<Backbone[]>('GET', `${project(projectId)}/backbones/`, options(signal));
+}
+
+/** 409 when the project already has its limit of active runs. */
 export function startTrainingRun(projectId: number, body: TrainingRunCreate): Promise<TrainingRun> {
   return request<TrainingRun>('POST', `${project(projectId)}/training-runs/`, { body });
 }
@@ -88,7 +95,7 @@ export function cancelTrainingRun(projectId: number, runId: number): Promise<Tra
   return request<TrainingRun>('POST', `${project(projectId)}/training-runs/${runId}/cancel/`);
 }
 
-/** 409 when the run cannot be resumed. */
+/** 409 when the run cannot be resumed, or the project already has its limit of active runs. */
 export function resumeTrainingRun(projectId: number, runId: number): Promise<TrainingRun> {
   return request<TrainingRun>('POST', `${project(projectId)}/training-runs/${runId}/resume/`);
 }

@@ -16,6 +16,7 @@ import type {
 } from '../api/dashboard';
 import type {
   Activity,
+  Backbone,
   ModelVersion,
   ScoreRequest,
   TrainingLogLine,
@@ -191,6 +192,8 @@ export class FakeDashboardBackend {
   stepsPerPoll = 10;
   totalSteps = 30;
   models: ModelVersion[] = [];
+  /** The administrators' allowlist: offered after the default, before the project's models. */
+  installedBackbones = ['deberta-v3-small'];
   members: Member[] = [
     { id: 1, user_id: 1, username: 'alice', display_name: 'Alice Liddell', email: '', role: 'admin', created_at: NOW },
     { id: 2, user_id: 2, username: 'bob', display_name: 'bob', email: '', role: 'annotator', created_at: NOW },
@@ -237,6 +240,7 @@ export class FakeDashboardBackend {
       ['GET', /^training-runs\/(\d+)\/logs\/$/, (req, m) => this.runLogs(req, Number(m[1]))],
       ['POST', /^training-runs\/(\d+)\/cancel\/$/, (_req, m) => this.cancelRun(Number(m[1]))],
       ['POST', /^training-runs\/(\d+)\/resume\/$/, (_req, m) => this.resumeRun(Number(m[1]))],
+      ['GET', /^backbones\/$/, () => jsonResponse(200, this.backbones())],
       ['GET', /^models\/$/, () => jsonResponse(200, page([...this.models].reverse()))],
       ['POST', /^models\/(\d+)\/promote\/$/, (_req, m) => this.promote(Number(m[1]))],
       ['POST', /^score\/$/, (req) => this.score(req)],
@@ -441,6 +445,19 @@ export class FakeDashboardBackend {
     const next: TrainingRunDetail = { ...run, status: 'queued', cancel_requested: false, can_resume: false, finished_at: null };
     this.runs[index] = next;
     return jsonResponse(200, summary(next));
+  }
+
+  private backbones(): Backbone[] {
+    const models = [...this.models].reverse().map((m) => ({
+      name: `model:${m.number}`,
+      label: `Model version ${m.number}${m.is_active ? ' (active)' : ''}`,
+      kind: 'model' as const,
+    }));
+    return [
+      { name: 'default', label: 'Default MiniLM (all-MiniLM-L6-v2)', kind: 'default' },
+      ...this.installedBackbones.map((name) => ({ name, label: name, kind: 'allowlist' as const })),
+      ...models,
+    ];
   }
 
   private promote(id: number): Response {

@@ -1,6 +1,13 @@
 import { useState, type SubmitEvent } from 'react';
 import { listDatasetVersions } from '../../api/dashboard';
-import { startTrainingRun, type TrainingMode, type TrainingRun, type TrainingRunConfig } from '../../api/training';
+import {
+  listBackbones,
+  startTrainingRun,
+  type Backbone,
+  type TrainingMode,
+  type TrainingRun,
+  type TrainingRunConfig,
+} from '../../api/training';
 import { formErrors, NO_ERRORS, parseNumber, type FormErrors } from '../../dashboard/formErrors';
 import { useAction } from '../../dashboard/useAction';
 import { useResource } from '../../dashboard/useResource';
@@ -18,6 +25,14 @@ const NUMBER_FIELDS: { key: NumberKey; label: string; hint: string; integer: boo
 
 const CONFIG_FIELDS = ['backbone', 'mode', ...NUMBER_FIELDS.map((f) => f.key)];
 
+/** Offered before the project's list arrives (and if it cannot be loaded). */
+const DEFAULT_BACKBONE: Backbone = { name: 'default', label: 'Default MiniLM (all-MiniLM-L6-v2)', kind: 'default' };
+
+const BACKBONE_GROUPS: { kind: Backbone['kind']; label: string }[] = [
+  { kind: 'allowlist', label: 'Installed backbones' },
+  { kind: 'model', label: 'Model versions of this project' },
+];
+
 /** The server may name a config field `config.epochs` or `epochs`. */
 function fieldFor(path: string): string | null {
   const name = path.startsWith('config.') ? path.slice('config.'.length) : path;
@@ -28,7 +43,7 @@ function fieldFor(path: string): string | null {
 type Draft = { backbone: string; mode: TrainingMode; datasetVersion: string } & Record<NumberKey, string>;
 
 const INITIAL: Draft = {
-  backbone: '',
+  backbone: DEFAULT_BACKBONE.name,
   mode: 'full',
   datasetVersion: '',
   epochs: '',
@@ -40,8 +55,9 @@ const INITIAL: Draft = {
 
 /** The config for a draft (empty fields left to the server), or what is wrong with it. */
 function toConfig(draft: Draft): TrainingRunConfig | FormErrors {
-  const config: TrainingRunConfig = { mode: draft.mode };
-  if (draft.backbone.trim() !== '') config.backbone = draft.backbone.trim();
+  // The backbone is always sent: left out, a project default set by an admin would apply,
+  // not the one the select shows.
+  const config: TrainingRunConfig = { backbone: draft.backbone, mode: draft.mode };
   const fields: FormErrors['fields'] = {};
   for (const { key, integer } of NUMBER_FIELDS) {
     const value = parseNumber(draft[key]);
@@ -69,6 +85,8 @@ export function TrainingRunForm({ projectId, onStarted }: TrainingRunFormProps) 
     listDatasetVersions(projectId, 1, signal),
   );
   const ready = versions.state.status === 'loaded' ? versions.state.data.results.filter((v) => v.status === 'ready') : [];
+  const backbones = useResource(`backbones:${projectId}`, (signal) => listBackbones(projectId, signal));
+  const backboneChoices = backbones.state.status === 'loaded' ? backbones.state.data : [DEFAULT_BACKBONE];
 
   function set<K extends keyof Draft>(key: K, value: Draft[K]) {
     setDraft((before) => ({ ...before, [key]: value }));
@@ -96,22 +114,43 @@ export function TrainingRunForm({ projectId, onStarted }: TrainingRunFormProps) 
       <FormAlert messages={shown.general} />
       <FormField
         label="Backbone"
-        hint="A local path or hub name of a sequence-classification model. Empty: the default MiniLM."
+        hint={
+          backbones.state.status === 'error'
+            ? `The backbones couldn’t be loaded (${backbones.state.error.message}): only the default is offered.`
+            : 'The model the reward model starts from: the default MiniLM, one your administrators installed, or a model version of this project.'
+        }
         errors={shown.fields.backbone}
         className="form-grid__wide"
       >
         {(control) => (
-          <input
+          <select
             {...control}
-            type="text"
-            placeholder="Default MiniLM"
-            autoCapitalize="none"
-            spellCheck={false}
             value={draft.backbone}
             onChange={(e) => {
               set('backbone', e.target.value);
             }}
-          />
+          >
+            {backboneChoices
+              .filter((choice) => choice.kind === 'default')
+              .map((choice) => (
+                <option key={choice.name} value={choice.name}>
+                  {choice.label}
+                </option>
+              ))}
+            {BACKBONE_GROUPS.map(({ kind, label }) => {
+              const members = backboneChoices.filter((choice) => choice.kind === kind);
+              if (members.length === 0) return null;
+              return (
+                <optgroup key={kind} label={label}>
+                  {members.map((choice) => (
+                    <option key={choice.name} value={choice.name}>
+                      {choice.label}
+                    </option>
+                  ))}
+                </optgroup>
+              );
+            })}
+          </select>
         )}
       </FormField>
       <FormField label="Mode" hint="What is trained." errors={shown.fields.mode}>

@@ -47,7 +47,7 @@ describe('TrainingPage', () => {
     const user = userEvent.setup();
 
     expect(await screen.findByText('No training runs yet.', {}, LOAD)).toBeInTheDocument();
-    await user.type(screen.getByLabelText('Backbone'), 'models/deberta-v3-small');
+    await user.selectOptions(screen.getByLabelText('Backbone'), await screen.findByRole('option', { name: 'deberta-v3-small' }));
     await user.selectOptions(screen.getByLabelText('Mode'), 'Head only');
     await user.selectOptions(screen.getByLabelText('Dataset version'), await screen.findByRole('option', { name: 'Version 2 · consensus' }));
     await user.type(screen.getByLabelText('Epochs'), '2');
@@ -58,7 +58,7 @@ describe('TrainingPage', () => {
     expect(window.location.pathname).toBe('/projects/5/training/101');
     expect(backend.calls('POST', 'training-runs/')[0]?.body).toEqual({
       dataset_version: 2,
-      config: { backbone: 'models/deberta-v3-small', mode: 'head', epochs: 2, learning_rate: 2e-5 },
+      config: { backbone: 'deberta-v3-small', mode: 'head', epochs: 2, learning_rate: 2e-5 },
     });
   });
 
