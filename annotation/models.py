@@ -40,6 +40,11 @@ class Project(models.Model):
     rankings_locked = models.BooleanField(
         default=False, help_text="When set, annotators can no longer revise their rankings."
     )
+    default_raw_text = models.BooleanField(
+        default=False,
+        help_text="Show completions as raw text (exactly as written) rather than rendered "
+        "markdown, until an annotator switches a card.",
+    )
     archived_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -75,6 +80,28 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.project} ({self.role})"
+
+
+class AnnotatorPreferences(models.Model):
+    """How the ranking workspace behaves for one user, in every browser they use."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="annotator_preferences",
+    )
+    advance_after_rank = models.BooleanField(
+        default=True,
+        help_text="After a number key places a card in a rank, move focus to the next card.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "annotator preferences"
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user_id}"
 
 
 class Prompt(models.Model):

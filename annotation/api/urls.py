@@ -1,6 +1,16 @@
 from django.urls import path
 
-from annotation.api import activity, annotate, auth, datasets, exports, imports, items, projects
+from annotation.api import (
+    activity,
+    annotate,
+    auth,
+    datasets,
+    exports,
+    imports,
+    items,
+    projects,
+    workspace,
+)
 
 urlpatterns = [
     path("auth/session/", auth.SessionView.as_view(), name="auth-session"),
@@ -8,6 +18,7 @@ urlpatterns = [
     path("auth/logout/", auth.LogoutView.as_view(), name="auth-logout"),
     path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
     path("auth/token/rotate/", auth.TokenRotateView.as_view(), name="auth-token-rotate"),
+    path("me/preferences/", workspace.PreferencesView.as_view(), name="my-preferences"),
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/<int:project_id>/", projects.ProjectDetailView.as_view(), name="project-detail"),
     path(
@@ -42,6 +53,12 @@ urlpatterns = [
     path("projects/<int:project_id>/skips/", annotate.SkipView.as_view(), name="skips"),
     path("projects/<int:project_id>/flags/", annotate.FlagView.as_view(), name="flags"),
     path("projects/<int:project_id>/progress/", annotate.ProgressView.as_view(), name="progress"),
+    path("projects/<int:project_id>/history/", workspace.HistoryView.as_view(), name="history"),
+    path(
+        "projects/<int:project_id>/history/<int:prompt_id>/",
+        workspace.HistoryItemView.as_view(),
+        name="history-item",
+    ),
     path("projects/<int:project_id>/activity/", activity.ActivityView.as_view(), name="activity"),
     path("projects/<int:project_id>/reviews/", annotate.ReviewQueueView.as_view(), name="reviews"),
     path(

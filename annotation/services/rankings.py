@@ -31,6 +31,16 @@ class NotAssigned(Conflict):
     message = "This item is not assigned to you: ask for the next item first."
 
 
+class ItemFull(Conflict):
+    """A skipped item is ranked after all, but every slot of it is taken meanwhile."""
+
+    code = "item_full"
+    message = "This item has all the raters it needs now, so your skip stands. Nothing was saved."
+
+
+LOCKED = "Rankings of this project are locked; they can no longer change."
+
+
 @dataclass(frozen=True)
 class Outcome:
     ranking: Ranking
@@ -150,7 +160,8 @@ def ranking_submit(
     time_spent_ms: int | None = None,
     client_request_id: uuid.UUID | None = None,
 ) -> Outcome:
-    """Store the annotator's ranking of a leased item, or revise their earlier one.
+    """Store the annotator's ranking of a leased item, or revise their earlier one (a
+    skip of theirs becomes a ranking while the item still has a free slot).
 
     A retried request (same ``client_request_id``) returns the stored ranking.
     """
@@ -165,6 +176,8 @@ def ranking_submit(
     if existing is not None:
         completion_ids = set(Completion.objects.filter(prompt=prompt).values_list("id", flat=True))
         clean_tiers = _valid_ranking(project, tiers, display_order, completion_ids)
+        if existing.kind == Ranking.Kind.SKIPPED:
+            _unskip(existing, project, prompt)
         return Outcome(
             _revise(
                 existing, project, clean_tiers, display_order, time_spent_ms, client_request_id
@@ -192,6 +205,21 @@ def ranking_submit(
     return Outcome(ranking, created=True)
 
 
+def _unskip(ranking: Ranking, project: Project, prompt: Prompt) -> None:
+    """Turn the annotator's skip into a ranking (revised next). The skip gave its slot
+    back, so the ranking needs a free one, as a ranking on an expired lease does."""
+    if project.rankings_locked:
+        raise ValidationError(LOCKED)
+    with connection.cursor() as cursor:
+        if not prompt.is_gold:
+            if prompt.claim_count >= project.raters_per_item:
+                raise ItemFull()
+            cursor.execute(_sql("claim"), [prompt.pk])
+        cursor.execute(_sql("count_ranking"), [prompt.pk])
+    ranking.kind = Ranking.Kind.RANKED
+    ranking.skip_reason = ""
+
+
 def _revise(
     ranking: Ranking,
     project: Project,
@@ -201,7 +229,7 @@ def _revise(
     client_request_id: uuid.UUID | None,
 ) -> Ranking:
     if project.rankings_locked:
-        raise ValidationError("Rankings of this project are locked; they can no longer change.")
+        raise ValidationError(LOCKED)
     if ranking.kind != Ranking.Kind.RANKED:
         raise ValidationError(f"You {ranking.kind} this item; it cannot be ranked now.")
     ranking.tiers = tiers
