@@ -5,10 +5,10 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from annotation.models import Project
 from annotation.services import datasets
 from annotation.services.consensus_store import consensus_update
 from annotation.services.pairs import pairs_expand
+from annotation.services.periodic import projects_each
 from annotation.services.queue import assignments_expire
 
 logger = get_task_logger(__name__)
@@ -26,20 +26,21 @@ def leases_expire() -> int:
     """Give the slots of overdue leases back, so progress counts stay exact between
     requests ("next" also does this for its own project)."""
     now = timezone.now()
-    freed = 0
-    for project_id in Project.objects.values_list("id", flat=True).iterator():
+
+    def expire(project_id: int) -> int:
         with transaction.atomic():
-            freed += assignments_expire(project_id=project_id, now=now)
-    return freed
+            return assignments_expire(project_id=project_id, now=now)
+
+    return sum(projects_each(expire, job="lease expiry").done.values())
 
 
 @shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
 def pairs_expand_all() -> int:
     """Periodic: expand new and revised rankings of every project into pairs."""
-    return sum(
-        pairs_expand(project_id=project_id).pairs_added
-        for project_id in Project.objects.values_list("id", flat=True).iterator()
+    expanded = projects_each(
+        lambda project_id: pairs_expand(project_id=project_id).pairs_added, job="pairs expansion"
     )
+    return sum(expanded.done.values())
 
 
 @shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
@@ -51,10 +52,10 @@ def project_pairs_expand(project_id: int) -> int:
 @shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
 def consensus_update_all() -> int:
     """Periodic: recompute the consensus of every prompt whose rankings changed."""
-    return sum(
-        consensus_update(project_id=project_id)
-        for project_id in Project.objects.values_list("id", flat=True).iterator()
+    updated = projects_each(
+        lambda project_id: consensus_update(project_id=project_id), job="consensus update"
     )
+    return sum(updated.done.values())
 
 
 BUILD_SECONDS = int(datasets.BUILD_TIME_LIMIT.total_seconds())

@@ -1,12 +1,14 @@
 """Periodic retraining and the model back in the loop."""
 
 import pytest
+from django.db import DataError
 
-from annotation.models import Prompt, PromptConsensus, Role
+from annotation.models import DatasetVersion, Prompt, PromptConsensus, Role
+from annotation.services.datasets import Rule, dataset_version_create
 from annotation.services.imports import items_import
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
-from tests.factories import item_with_completions, pairs_file
+from tests.factories import MembershipFactory, ProjectFactory, item_with_completions, pairs_file
 from training.models import Dispute, ModelVersion, TrainingRun, TrainingSettings
 from training.services import execute, retrain
 from training.services.feedback import model_feedback_refresh
@@ -107,3 +109,72 @@ def test_the_active_model_lists_disputes_and_reprioritises_open_items(trained_mo
     assert Dispute.objects.filter(model_version=trained_model).count() == found.disputes
     assert found.prioritised == Prompt.objects.filter(project=project).count()
     assert Prompt.objects.filter(project=project, priority__gt=0).exists()
+
+
+# Annotator names where the rule wants their ids: the build's statement fails on them.
+BROKEN_RULE = {"rater_ids": ["alice"]}
+
+
+def _rankings(project, n):
+    """``n`` prompts of ``project`` ranked by an annotator, the way annotators do."""
+    annotator = MembershipFactory(project=project, role=Role.ANNOTATOR).user
+    for _ in range(n):
+        item_with_completions(project, k=2)
+        lease = assignment_next(project=project, annotator=annotator)
+        tiers = [[i] for i in lease.display_order]
+        ranking_submit(project=project, annotator=annotator, prompt_id=lease.prompt_id, tiers=tiers)
+
+
+def _due(project, rule, n=2):
+    _rankings(project, n)
+    return TrainingSettings.objects.create(project=project, retrain_min_rankings=n, rule=rule)
+
+
+def test_a_project_whose_build_fails_does_not_stop_the_next_one(
+    project, caplog, django_capture_on_commit_callbacks
+):
+    _due(project, BROKEN_RULE)
+    healthy = ProjectFactory()
+    items_import(project=healthy, file=pairs_file(40), file_name="pairs.jsonl", source="seed")
+    _due(healthy, {"include_imported": True})
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        (run,) = retrain.retrain_due()
+    assert run.project == healthy
+    assert len(sent) == 1
+    failed = DatasetVersion.objects.get(project=project)
+    assert failed.status == DatasetVersion.Status.FAILED
+    assert 'invalid input syntax for type bigint: "alice"' in failed.error
+    assert f"periodic retraining failed for project {project.pk}" in caplog.text
+    assert "periodic retraining: 1 projects done, 1 failed" in caplog.text
+
+
+def test_a_failed_version_does_not_reset_the_count_of_new_rankings(project):
+    _rankings(project, 3)
+    with pytest.raises(DataError):
+        dataset_version_create(project=project, rule=Rule(**BROKEN_RULE))
+    assert retrain.new_rankings(project_id=project.pk) == 3
+    dataset_version_create(project=project, rule=Rule())
+    assert retrain.new_rankings(project_id=project.pk) == 0
+
+
+def test_a_project_retrains_once_its_broken_rule_is_fixed(
+    project, version, django_capture_on_commit_callbacks
+):
+    rule = _due(project, {"include_imported": True, **BROKEN_RULE})
+    assert retrain.retrain_due() == []
+    rule.rule = {"include_imported": True}
+    rule.save()
+    with django_capture_on_commit_callbacks(execute=False):
+        (run,) = retrain.retrain_due()
+    assert run.project == project
+    assert run.dataset_version.status == DatasetVersion.Status.READY
+
+
+def test_a_failed_periodic_build_is_tried_again_only_after_a_ranking_changes(project):
+    _due(project, BROKEN_RULE)
+    assert retrain.retrain_due() == []
+    assert retrain.retrain_due() == []
+    assert DatasetVersion.objects.filter(project=project).count() == 1
+    _rankings(project, 1)
+    assert retrain.retrain_due() == []
+    assert DatasetVersion.objects.filter(project=project).count() == 2
