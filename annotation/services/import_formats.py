@@ -245,7 +245,8 @@ class _CsvLines:
     def __next__(self) -> str:
         line = next(self.lines)
         self.number += 1
-        self.row_bytes += self.max_row + 1 if line is None else len(line)
+        if line is not None:
+            self.row_bytes += len(line)
         if line is None or self.row_bytes > self.max_row:
             raise FileProblem(f"line {self.row_start}: {_too_long(self.max_row)}")
         try:
