@@ -88,7 +88,14 @@ class DatasetVersionFactory(factory.django.DjangoModelFactory):
     rule = factory.LazyFunction(dict)
     split = factory.LazyFunction(lambda: {"train": 0.8, "validation": 0.1, "test": 0.1})
     status = DatasetVersion.Status.READY
-    counts = factory.LazyFunction(lambda: {"splits": {"train": {"pairs": 10, "prompts": 5}}})
+    counts = factory.LazyFunction(
+        lambda: {
+            "splits": {
+                "train": {"pairs": 10, "prompts": 5},
+                "validation": {"pairs": 2, "prompts": 1},
+            }
+        }
+    )
 
 
 class TrainingRunFactory(factory.django.DjangoModelFactory):
