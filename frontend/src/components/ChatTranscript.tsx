@@ -26,7 +26,7 @@ export function ChatTranscript({ messages }: { messages: readonly ChatMessage[] 
         // Messages never reorder: their position is their identity.
         <li key={index} className={`chat__message chat__message--${roleClass(message.role)}`}>
           <span className="chat__role">{roleLabel(message.role)}</span>
-          <MarkdownView source={message.content} />
+          <MarkdownView source={message.content} detectCode />
         </li>
       ))}
     </ol>

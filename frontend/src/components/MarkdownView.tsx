@@ -5,6 +5,8 @@ import { REMOTE_IMAGE_CLASS, httpUrl } from '../markdown/sanitize';
 interface MarkdownViewProps {
   source: string;
   className?: string;
+  /** Model output: show code written without a fence as code. */
+  detectCode?: boolean;
 }
 
 /** Replace a "Load image from …" button with the image, now that it was asked for. */
@@ -22,8 +24,8 @@ function loadImage(button: HTMLElement): void {
  * Markdown from an untrusted source (model output, prompts), rendered through
  * the sanitizer. Remote images wait for a click.
  */
-export function MarkdownView({ source, className }: MarkdownViewProps) {
-  const html = useMemo(() => renderMarkdown(source), [source]);
+export function MarkdownView({ source, className, detectCode = false }: MarkdownViewProps) {
+  const html = useMemo(() => renderMarkdown(source, { detectCode }), [source, detectCode]);
 
   function handleClick(event: MouseEvent<HTMLDivElement>) {
     const target = event.target;

@@ -15,7 +15,7 @@ export function PromptPanel({ prompt }: { prompt: ItemPrompt }) {
       {messages.length > 0 ? (
         <ChatTranscript messages={messages} />
       ) : (
-        <MarkdownView source={prompt.text} className="prompt-panel__text" />
+        <MarkdownView source={prompt.text} className="prompt-panel__text" detectCode />
       )}
     </section>
   );

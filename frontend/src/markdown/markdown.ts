@@ -7,6 +7,7 @@
  * cannot reach the page.
  */
 import { Marked, type Tokens } from 'marked';
+import { fenceUnfencedCode } from './codeLike';
 import { highlight, languageOf } from './highlight';
 import { sanitizeHtml } from './sanitize';
 
@@ -44,23 +45,30 @@ const marked = new Marked({
 const CACHE_SIZE = 200;
 const cache = new Map<string, string>();
 
-function render(source: string): string {
-  return sanitizeHtml(marked.parse(source, { async: false }));
+export interface RenderOptions {
+  /** Model output: show code written without a fence as code (see codeLike.ts). */
+  detectCode?: boolean;
+}
+
+function render(source: string, detectCode: boolean): string {
+  const markdown = detectCode ? fenceUnfencedCode(source) : source;
+  return sanitizeHtml(marked.parse(markdown, { async: false }));
 }
 
 /**
  * Safe HTML for `source`. Results are cached (most recently used first), so
  * an item rendered ahead of time — the prefetched one — shows at once.
  */
-export function renderMarkdown(source: string): string {
-  const hit = cache.get(source);
+export function renderMarkdown(source: string, { detectCode = false }: RenderOptions = {}): string {
+  const key = `${detectCode ? 'code' : 'text'}:${source}`;
+  const hit = cache.get(key);
   if (hit !== undefined) {
-    cache.delete(source);
-    cache.set(source, hit);
+    cache.delete(key);
+    cache.set(key, hit);
     return hit;
   }
-  const html = render(source);
-  cache.set(source, html);
+  const html = render(source, detectCode);
+  cache.set(key, html);
   if (cache.size > CACHE_SIZE) {
     const oldest = cache.keys().next();
     if (oldest.done !== true) cache.delete(oldest.value);
