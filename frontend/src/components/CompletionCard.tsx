@@ -18,6 +18,9 @@ interface CompletionCardProps {
   tiedWith: readonly string[];
   /** id of the text that explains the keyboard controls. */
   describedBy: string;
+  /** Show the text exactly as written (a <pre>) instead of rendered markdown. */
+  raw: boolean;
+  onToggleRaw: () => void;
   onRank: (rank: number | null) => void;
   onDragStart: (event: DragEvent<HTMLElement>) => void;
   onDragEnd: (event: DragEvent<HTMLElement>) => void;
@@ -37,6 +40,8 @@ export function CompletionCard({
   maxRank,
   tiedWith,
   describedBy,
+  raw,
+  onToggleRaw,
   onRank,
   onDragStart,
   onDragEnd,
@@ -94,12 +99,28 @@ export function CompletionCard({
             </button>
           ))}
         </span>
+        <button
+          type="button"
+          // The card itself takes R; this button is for the mouse.
+          tabIndex={-1}
+          className="raw-toggle"
+          aria-pressed={raw}
+          aria-keyshortcuts="R"
+          title="Show the text exactly as written (R)"
+          onClick={onToggleRaw}
+        >
+          Raw text
+        </button>
       </header>
       <div
         id={`${id}-body`}
         className={`completion-card__body${long && !expanded ? ' completion-card__body--collapsed' : ''}`}
       >
-        <MarkdownView source={completion.text} />
+        {raw ? (
+          <pre className="raw-text">{completion.text}</pre>
+        ) : (
+          <MarkdownView source={completion.text} detectCode />
+        )}
       </div>
       {long && (
         <button

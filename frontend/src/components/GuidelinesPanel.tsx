@@ -6,12 +6,12 @@ interface GuidelinesPanelProps {
   onClose: () => void;
 }
 
-/** The project's guidelines (markdown) beside the work. */
+/** The project's guidelines (markdown) beside the work, or over it on narrow screens. */
 export function GuidelinesPanel({ guidelines, onClose }: GuidelinesPanelProps) {
   const headingId = useId();
   return (
-    <aside className="guidelines" aria-labelledby={headingId}>
-      <div className="guidelines__header">
+    <aside className="side-panel guidelines" aria-labelledby={headingId}>
+      <div className="side-panel__header">
         <h2 className="panel-title" id={headingId}>
           Guidelines
         </h2>

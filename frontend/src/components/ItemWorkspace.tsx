@@ -18,11 +18,25 @@ import { PromptPanel } from './PromptPanel';
 import { RankingBoard } from './RankingBoard';
 import { SkipDialog } from './SkipDialog';
 
+/** What the workspace shows: a leased item, or one of the annotator's earlier items. */
+export type WorkItem = Pick<Assignment, 'id' | 'prompt' | 'completions'>;
+
+/** An earlier item reopened: the annotator's ranking of it (none for a skip), to revise. */
+export interface Revision {
+  tiers: readonly (readonly number[])[] | null;
+}
+
 interface ItemWorkspaceProps {
-  item: Assignment;
+  item: WorkItem;
   allowTies: boolean;
   scope: DraftScope;
   onFinish: (action: FinishAction) => void;
+  /** Revising an earlier item: starts from `revision.tiers`, keeps no draft, has no skip or flag. */
+  revision?: Revision;
+  /** After a number key places a card, move focus to the next card. */
+  advanceAfterRank?: boolean;
+  /** Show completions as raw text until the annotator switches a card. */
+  defaultRaw?: boolean;
   /** Another dialog of the page is open: leave the keyboard alone. */
   paused?: boolean;
   /**
@@ -34,9 +48,13 @@ interface ItemWorkspaceProps {
 
 type OpenDialog = 'skip' | 'flag' | null;
 
-function initialState(item: Assignment, scope: DraftScope, allowTies: boolean) {
-  const draft = loadDraft(scope, item.prompt.id);
+function initialState(item: WorkItem, scope: DraftScope, allowTies: boolean, revision: Revision | undefined) {
   const order = item.completions.map((c) => c.id);
+  if (revision) {
+    const ranked = (revision.tiers ?? []).flatMap((tier, index) => tier.map((id) => [id, index + 1] as const));
+    return { placement: placementFor(ranked, order, order.length, allowTies), timeSpentMs: 0, restored: false };
+  }
+  const draft = loadDraft(scope, item.prompt.id);
   const placement = draft
     ? placementFor(draft.placement, order, order.length, allowTies)
     : EMPTY_PLACEMENT;
@@ -52,10 +70,13 @@ export const ItemWorkspace = memo(function ItemWorkspace({
   allowTies,
   scope,
   onFinish,
+  revision,
+  advanceAfterRank = true,
+  defaultRaw = false,
   paused = false,
   active = true,
 }: ItemWorkspaceProps) {
-  const [initial] = useState(() => initialState(item, scope, allowTies));
+  const [initial] = useState(() => initialState(item, scope, allowTies, revision));
   const [placement, setPlacement] = useState<Placement>(initial.placement);
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -66,6 +87,8 @@ export const ItemWorkspace = memo(function ItemWorkspace({
   const missing = order.flatMap((id, index) => (placement.has(id) ? [] : [letterFor(index)]));
 
   function persist(next: Placement) {
+    // A revision starts from the stored ranking each time: nothing to keep.
+    if (revision) return;
     saveDraft(scope, item.prompt.id, {
       placement: [...next],
       timeSpentMs: Math.round(timer.elapsed()),
@@ -126,10 +149,11 @@ export const ItemWorkspace = memo(function ItemWorkspace({
       if (isActivatable(event.target)) return;
       event.preventDefault();
       submit();
-    } else if (key === 's' || key === 'S') {
+    } else if ((key === 's' || key === 'S') && !revision) {
+      // An item already done is revised, not skipped or flagged.
       event.preventDefault();
       setDialog('skip');
-    } else if (key === 'f' || key === 'F') {
+    } else if ((key === 'f' || key === 'F') && !revision) {
       event.preventDefault();
       setDialog('flag');
     } else if (/^[0-9]$/.test(key) || key.startsWith('Arrow')) {
@@ -153,32 +177,6 @@ export const ItemWorkspace = memo(function ItemWorkspace({
 
   return (
     <div className="item" data-item-id={item.id} hidden={!active}>
-      <div className="item__toolbar">
-        <ItemTimer timer={timer} />
-        {initial.restored && <span className="draft-note">Draft restored</span>}
-        <span className="item__spacer" />
-        <button
-          type="button"
-          className="button button--small"
-          aria-keyshortcuts="S"
-          onClick={() => {
-            setDialog('skip');
-          }}
-        >
-          Skip <kbd>S</kbd>
-        </button>
-        <button
-          type="button"
-          className="button button--small"
-          aria-keyshortcuts="F"
-          onClick={() => {
-            setDialog('flag');
-          }}
-        >
-          Flag <kbd>F</kbd>
-        </button>
-      </div>
-      <PromptPanel prompt={item.prompt} />
       <div ref={board}>
         <RankingBoard
           completions={item.completions}
@@ -186,6 +184,42 @@ export const ItemWorkspace = memo(function ItemWorkspace({
           allowTies={allowTies}
           onPlacementChange={changePlacement}
           autoFocus={active}
+          advanceAfterRank={advanceAfterRank}
+          defaultRaw={defaultRaw}
+          lead={
+            <>
+              <div className="item__toolbar">
+                <ItemTimer timer={timer} />
+                {initial.restored && <span className="draft-note">Draft restored</span>}
+                <span className="item__spacer" />
+                {!revision && (
+                  <>
+                    <button
+                      type="button"
+                      className="button button--small"
+                      aria-keyshortcuts="S"
+                      onClick={() => {
+                        setDialog('skip');
+                      }}
+                    >
+                      Skip <kbd>S</kbd>
+                    </button>
+                    <button
+                      type="button"
+                      className="button button--small"
+                      aria-keyshortcuts="F"
+                      onClick={() => {
+                        setDialog('flag');
+                      }}
+                    >
+                      Flag <kbd>F</kbd>
+                    </button>
+                  </>
+                )}
+              </div>
+              <PromptPanel prompt={item.prompt} />
+            </>
+          }
           footer={
             <div className="submit-area">
               <button
@@ -195,7 +229,7 @@ export const ItemWorkspace = memo(function ItemWorkspace({
                 aria-keyshortcuts="Enter"
                 onClick={submit}
               >
-                Submit ranking <kbd>Enter</kbd>
+                {revision ? 'Save revision' : 'Submit ranking'} <kbd>Enter</kbd>
               </button>
               {message ? (
                 <p className="submit-area__message" role="alert">

@@ -10,11 +10,19 @@ import { DRAG_TYPE } from './RankTier';
 const item = makeItem(7, 4); // completions 71 (A), 72 (B), 73 (C), 74 (D)
 const order = item.completions.map((c) => c.id);
 
-function Harness({ allowTies, onChange }: { allowTies: boolean; onChange?: (p: Placement) => void }) {
+interface HarnessProps {
+  allowTies: boolean;
+  onChange?: (p: Placement) => void;
+  completions?: typeof item.completions;
+  advanceAfterRank?: boolean;
+  defaultRaw?: boolean;
+}
+
+function Harness({ allowTies, onChange, completions = item.completions, ...settings }: HarnessProps) {
   const [placement, setPlacement] = useState<Placement>(EMPTY_PLACEMENT);
   return (
     <RankingBoard
-      completions={item.completions}
+      completions={completions}
       placement={placement}
       allowTies={allowTies}
       autoFocus
@@ -22,11 +30,12 @@ function Harness({ allowTies, onChange }: { allowTies: boolean; onChange?: (p: P
         setPlacement(next);
         onChange?.(next);
       }}
+      {...settings}
     />
   );
 }
 
-function renderBoard(allowTies = true) {
+function renderBoard(allowTies = true, props: Omit<HarnessProps, 'allowTies' | 'onChange'> = {}) {
   let latest: Placement = EMPTY_PLACEMENT;
   render(
     <Harness
@@ -34,6 +43,7 @@ function renderBoard(allowTies = true) {
       onChange={(p) => {
         latest = p;
       }}
+      {...props}
     />,
   );
   return { tiers: () => tiersOf(latest, order) };
@@ -219,5 +229,60 @@ describe('RankingBoard', () => {
     });
     fireEvent.dragEnd(header);
     expect(announcement()).toBe('Completion B was not dropped on a rank; nothing changed.');
+  });
+
+  it('shows the start of each completion on its chip as written', () => {
+    const code = 'def is_palindrome(s):\n    return s == s[::-1]  # [sic]';
+    const markdown = '## Answer\n\n**Yes** - see `foo()` (below).';
+    const completions = [code, markdown].map((text, i) => ({ id: 71 + i, text }));
+    renderBoard(true, { completions });
+    const chips = within(tier('Unranked')).getAllByRole('button');
+    expect(chips.map((chip) => chip.querySelector('.chip__text')?.textContent)).toEqual([
+      'def is_palindrome(s): return s == s[::-1] # [si…',
+      '## Answer **Yes** - see `foo()` (below).',
+    ]);
+  });
+
+  it('keeps focus on the card after a number key when the annotator prefers so', async () => {
+    const { tiers } = renderBoard(true, { advanceAfterRank: false });
+    const user = userEvent.setup();
+    expect(screen.getByText(/rank the focused card/)).toHaveTextContent('Keys 1–4 rank the focused card; focus stays on it.');
+    await user.keyboard('2');
+    expect(card('A')).toHaveFocus();
+    await user.keyboard('{ArrowRight}1');
+    expect(card('B')).toHaveFocus();
+    expect(tiers()).toEqual([[72], [71]]);
+  });
+
+  it('says on the board that focus moves on after a number key', () => {
+    renderBoard();
+    expect(screen.getByText(/rank the focused card/)).toHaveTextContent(
+      'Keys 1–4 rank the focused card, then focus moves to the next card.',
+    );
+    expect(card('A')).toHaveAccessibleDescription(/and move on to the next completion/);
+  });
+
+  it('shows the focused card as raw text on R, and rendered again on R', async () => {
+    const text = '# Title\n\n    indented   text';
+    renderBoard(true, { completions: item.completions.map((c) => ({ ...c, text })) });
+    const user = userEvent.setup();
+    expect(card('A').querySelector('h1')).toHaveTextContent('Title');
+
+    await user.keyboard('r');
+    expect(card('A').querySelector('pre.raw-text')?.textContent).toBe(text);
+    expect(card('A').querySelector('h1')).toBeNull();
+    expect(card('B').querySelector('pre.raw-text')).toBeNull();
+    expect(announcement()).toBe('Completion A as raw text.');
+
+    await user.click(within(card('A')).getByRole('button', { name: 'Raw text' }));
+    expect(card('A').querySelector('pre.raw-text')).toBeNull();
+  });
+
+  it('starts every card raw when the project says so', () => {
+    renderBoard(true, { defaultRaw: true });
+    for (const letter of ['A', 'B', 'C', 'D']) {
+      expect(within(card(letter)).getByRole('button', { name: 'Raw text' })).toHaveAttribute('aria-pressed', 'true');
+    }
+    expect(card('A').querySelector('pre.raw-text')?.textContent).toBe('Answer 1 to prompt 7');
   });
 });

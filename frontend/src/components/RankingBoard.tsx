@@ -21,18 +21,21 @@ interface RankingBoardProps {
   onPlacementChange: (placement: Placement) => void;
   /** Focus the first completion on mount, so the keyboard works at once. */
   autoFocus?: boolean;
+  /** After a number key places a card, move focus to the next card (a preference). */
+  advanceAfterRank?: boolean;
+  /** Show the completions as raw text until the annotator switches a card (per project). */
+  defaultRaw?: boolean;
+  /** Shown above the cards, beside the ranking panel (the item's toolbar and prompt). */
+  lead?: ReactNode;
   /** Shown under the tiers (the submit button). */
   footer?: ReactNode;
 }
 
 const SNIPPET_LENGTH = 48;
 
-function snippet(text: string): string {
-  const plain = text
-    .replace(/```[\w+#.-]*/g, ' ')
-    .replace(/[#*_`>[\]()!-]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+/** The start of a completion as written, on one line: `def is_palindrome(s):`, not a paraphrase. */
+export function snippet(text: string): string {
+  const plain = text.replace(/\s+/g, ' ').trim();
   return plain.length > SNIPPET_LENGTH ? `${plain.slice(0, SNIPPET_LENGTH - 1)}…` : plain;
 }
 
@@ -47,6 +50,9 @@ export function RankingBoard({
   allowTies,
   onPlacementChange,
   autoFocus = false,
+  advanceAfterRank = true,
+  defaultRaw = false,
+  lead,
   footer,
 }: RankingBoardProps) {
   const hintId = useId();
@@ -54,6 +60,9 @@ export function RankingBoard({
   const dropped = useRef(false);
   const [draggingId, setDraggingId] = useState<number | null>(null);
   const [announcement, setAnnouncement] = useState('');
+  // Cards switched away from the project's default (raw text or rendered).
+  const [switched, setSwitched] = useState<ReadonlySet<number>>(new Set());
+  const isRaw = (id: number) => defaultRaw !== switched.has(id);
   const order = completions.map((c) => c.id);
   const maxRank = completions.length;
   const ranks = Array.from({ length: maxRank }, (_, i) => i + 1);
@@ -87,6 +96,13 @@ export function RankingBoard({
     announce(`${message}.`);
   }
 
+  function toggleRaw(id: number) {
+    const next = new Set(switched);
+    if (!next.delete(id)) next.add(id);
+    setSwitched(next);
+    announce(`Completion ${letter(id)} ${defaultRaw !== next.has(id) ? 'as raw text' : 'rendered'}.`);
+  }
+
   function focusCard(index: number) {
     const id = order[Math.max(0, Math.min(order.length - 1, index))];
     if (id !== undefined) cards.current.get(id)?.focus();
@@ -108,7 +124,10 @@ export function RankingBoard({
         return;
       }
       moveTo(id, rank);
-      if (index < order.length - 1) focusCard(index + 1);
+      if (advanceAfterRank && index < order.length - 1) focusCard(index + 1);
+    } else if (key === 'r' || key === 'R') {
+      event.preventDefault();
+      toggleRaw(id);
     } else if (key === '0' || key === 'Backspace' || key === 'Delete') {
       event.preventDefault();
       moveTo(id, null);
@@ -178,39 +197,51 @@ export function RankingBoard({
     >
       <p id={hintId} className="visually-hidden">
         Press 1 to {maxRank} to put this completion in that rank
-        {allowTies ? ' (the same number twice makes a tie)' : ''}, 0 to unrank it, arrow keys to move
-        between completions, Enter to submit.
+        {allowTies ? ' (the same number twice makes a tie)' : ''}
+        {advanceAfterRank ? ' and move on to the next completion' : ''}, 0 to unrank it, R to see its
+        raw text, arrow keys to move between completions, Enter to submit.
       </p>
-      <div className="ranking-board__cards">
-        {completions.map((completion, index) => {
-          const rank = placement.get(completion.id) ?? null;
-          const tied = rank === null ? [] : inRank(placement, rank, order).filter((o) => o !== completion.id);
-          return (
-            <CompletionCard
-              key={completion.id}
-              completion={completion}
-              letter={letterFor(index)}
-              rank={rank}
-              maxRank={maxRank}
-              tiedWith={tied.map(letter)}
-              describedBy={hintId}
-              onRank={(r) => {
-                moveTo(completion.id, r);
-              }}
-              onDragStart={(event) => {
-                startDrag(completion.id, event);
-              }}
-              onDragEnd={endDrag}
-              cardRef={(element) => {
-                if (element) cards.current.set(completion.id, element);
-                else cards.current.delete(completion.id);
-              }}
-            />
-          );
-        })}
+      <div className="ranking-board__main">
+        {lead}
+        <div className="ranking-board__cards">
+          {completions.map((completion, index) => {
+            const rank = placement.get(completion.id) ?? null;
+            const tied = rank === null ? [] : inRank(placement, rank, order).filter((o) => o !== completion.id);
+            return (
+              <CompletionCard
+                key={completion.id}
+                completion={completion}
+                letter={letterFor(index)}
+                rank={rank}
+                maxRank={maxRank}
+                tiedWith={tied.map(letter)}
+                describedBy={hintId}
+                raw={isRaw(completion.id)}
+                onToggleRaw={() => {
+                  toggleRaw(completion.id);
+                }}
+                onRank={(r) => {
+                  moveTo(completion.id, r);
+                }}
+                onDragStart={(event) => {
+                  startDrag(completion.id, event);
+                }}
+                onDragEnd={endDrag}
+                cardRef={(element) => {
+                  if (element) cards.current.set(completion.id, element);
+                  else cards.current.delete(completion.id);
+                }}
+              />
+            );
+          })}
+        </div>
       </div>
       <aside className="ranking-board__tiers" aria-label="Your ranking">
         <h2 className="panel-title">Your ranking</h2>
+        <p className="ranking-board__hint">
+          Keys <kbd>1</kbd>–<kbd>{maxRank}</kbd> rank the focused card
+          {advanceAfterRank ? ', then focus moves to the next card' : '; focus stays on it'}.
+        </p>
         <ol className="tier-list">
           {ranks.map((rank) => {
             const members = inRank(placement, rank, order);

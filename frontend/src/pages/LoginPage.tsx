@@ -1,15 +1,24 @@
+import type { LoginRequest } from '../api/client';
 import { LoginForm } from '../components/LoginForm';
 import { TopBar } from '../components/TopBar';
 import { useAuth } from '../auth/AuthContext';
+import { navigate, safeNextPath, useLocation } from '../router';
 import { useDocumentTitle } from '../useDocumentTitle';
 
 /**
- * Sign-in page. After a successful sign-in the auth state changes and the
- * app redirects to `?next=` (see App).
+ * Sign-in page. Once signed in, the page asked for (`?next=`, a path of this site
+ * only) takes the place of /login in the address bar and the history.
  */
 export function LoginPage() {
   const { signIn } = useAuth();
+  const location = useLocation();
+  const next = safeNextPath(location.searchParams.get('next'));
   useDocumentTitle('Sign in');
+
+  async function signInAndGo(credentials: LoginRequest) {
+    await signIn(credentials);
+    navigate(next, { replace: true });
+  }
 
   return (
     <>
@@ -18,7 +27,7 @@ export function LoginPage() {
         <div className="login-card">
           <h1 className="login-card__title">Sign in to Rankwise</h1>
           <p className="login-card__subtitle">Rank model completions for your projects.</p>
-          <LoginForm onSubmit={signIn} />
+          <LoginForm onSubmit={signInAndGo} />
         </div>
       </main>
     </>

@@ -1,33 +1,11 @@
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { App } from '../App';
-import { AuthProvider } from '../auth/AuthContext';
 import { FakeAnnotationBackend, deferred } from '../test/annotationBackend';
 import { errorResponse, makeItem, type MockRequest } from '../test/http';
+import { card, promptOnScreen, renderWorkspace } from '../test/workspaceScreen';
 import { loadDraft } from '../workspace/drafts';
 import { outboxKey } from '../workspace/session';
-
-function renderWorkspace() {
-  window.history.replaceState(null, '', '/projects/5/rank');
-  return render(
-    <AuthProvider>
-      <App />
-    </AuthProvider>,
-  );
-}
-
-async function promptOnScreen(text: string) {
-  const prompt = await screen.findByRole('region', { name: 'Prompt' });
-  await waitFor(() => {
-    expect(within(screen.getByRole('region', { name: 'Prompt' })).getByText(text)).toBeInTheDocument();
-  });
-  return prompt;
-}
-
-function card(letter: string): HTMLElement {
-  return screen.getByRole('article', { name: new RegExp(`^Completion ${letter}\\b`) });
-}
 
 interface RankingBody {
   prompt_id: number;

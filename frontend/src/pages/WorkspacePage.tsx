@@ -1,10 +1,14 @@
 import { useCallback, useDeferredValue, useEffect, useEffectEvent, useMemo, useState } from 'react';
 import { getProject, isAbortError, type ApiError, type Project, type User } from '../api/client';
+import type { HistoryItem } from '../api/workspace';
 import { toApiError, useAuth } from '../auth/AuthContext';
+import { NoAccess, ProjectNotFound } from '../components/AccessStates';
 import { GuidelinesPanel } from '../components/GuidelinesPanel';
+import { HistoryPanel } from '../components/HistoryPanel';
 import { ItemWorkspace } from '../components/ItemWorkspace';
 import { NoticeList } from '../components/NoticeList';
 import { ProgressSummary } from '../components/ProgressSummary';
+import { RevisionBar } from '../components/RevisionBar';
 import { SaveStatus } from '../components/SaveStatus';
 import { ShortcutsDialog } from '../components/ShortcutsDialog';
 import { Link } from '../router';
@@ -13,7 +17,9 @@ import { pruneDrafts } from '../workspace/drafts';
 import { hasModifier, isTypingTarget } from '../workspace/keys';
 import type { FinishAction } from '../workspace/session';
 import { useAnnotationSession } from '../workspace/useAnnotationSession';
+import { usePreferences } from '../workspace/usePreferences';
 import { useProgress } from '../workspace/useProgress';
+import { useWayBack } from '../workspace/useWayBack';
 
 type ProjectState =
   | { status: 'loading' }
@@ -56,41 +62,89 @@ function Loading({ children }: { children: string }) {
   );
 }
 
+function ProjectError({ error, onRetry, projectId }: { error: ApiError; onRetry: () => void; projectId: number }) {
+  // Trying again cannot help when the project is not there or not for this user.
+  if (error.status === 404) return <ProjectNotFound />;
+  if (error.status === 403) return <NoAccess projectId={projectId} role="annotator" />;
+  return (
+    <div className="state state--error" role="alert">
+      <p className="state__title">Couldn’t open this project.</p>
+      <p className="state__detail">{error.message}</p>
+      <button type="button" className="button" onClick={onRetry}>
+        Try again
+      </button>
+    </div>
+  );
+}
+
+type SidePanel = 'guidelines' | 'history' | null;
+
 interface WorkspacePageProps {
   projectId: number;
   user: User;
 }
 
-/** The ranking workspace: the annotator's item, progress, guidelines, and what is being saved. */
+/** The ranking workspace: the annotator's item, progress, guidelines, history, and what is being saved. */
 export function WorkspacePage({ projectId, user }: WorkspacePageProps) {
   const { sessionExpired } = useAuth();
   const { state: projectState, retry: retryProject } = useProject(projectId, sessionExpired);
   const { progress, refresh: refreshProgress } = useProgress(projectId);
+  const [storedCount, setStoredCount] = useState(0);
+  const onStored = useCallback(() => {
+    refreshProgress();
+    setStoredCount((n) => n + 1);
+  }, [refreshProgress]);
   const [session, snapshot] = useAnnotationSession({
     projectId,
     userId: user.id,
     onUnauthenticated: sessionExpired,
-    onStored: refreshProgress,
+    onStored,
   });
-  const [guidelinesOpen, setGuidelinesOpen] = useState(false);
+  const { preferences, error: preferencesError, change: changePreferences } = usePreferences();
+  const [panel, setPanel] = useState<SidePanel>(null);
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
   const project = projectState.status === 'loaded' ? projectState.project : null;
+  const locked = project?.rankings_locked ?? false;
+  const wayBack = useWayBack({ projectId, session, locked, onUnauthenticated: sessionExpired });
+  const { loadHistory, reopened } = wayBack;
   useDocumentTitle(project ? `Rank · ${project.name}` : 'Rank');
 
   useEffect(() => {
     pruneDrafts(Date.now());
   }, []);
 
+  // The open history follows what is stored (a new ranking, a revision).
+  useEffect(() => {
+    if (panel === 'history') void loadHistory();
+  }, [panel, storedCount, loadHistory]);
+
+  function togglePanel(which: Exclude<SidePanel, null>) {
+    setPanel((open) => (open === which ? null : which));
+  }
+
   const onKey = useEffectEvent((event: KeyboardEvent) => {
     if (shortcutsOpen || event.defaultPrevented || hasModifier(event) || isTypingTarget(event.target)) {
       return;
     }
-    if (event.key === '?') {
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if (key === '?') {
       event.preventDefault();
       setShortcutsOpen(true);
-    } else if (event.key === 'g' || event.key === 'G') {
+    } else if (key === 'g') {
       event.preventDefault();
-      setGuidelinesOpen((open) => !open);
+      togglePanel('guidelines');
+    } else if (key === 'h') {
+      event.preventDefault();
+      togglePanel('history');
+    } else if (key === 'p') {
+      event.preventDefault();
+      void wayBack.previous();
+    } else if (key === 'Escape' && reopened !== null) {
+      event.preventDefault();
+      wayBack.close();
+    } else if (key === 'Escape' && panel !== null) {
+      event.preventDefault();
+      setPanel(null);
     }
   });
   useEffect(() => {
@@ -116,19 +170,9 @@ export function WorkspacePage({ projectId, user }: WorkspacePageProps) {
     },
     [session, item],
   );
+  const revising = reopened !== null;
 
-  function content() {
-    if (projectState.status === 'error') {
-      return (
-        <div className="state state--error" role="alert">
-          <p className="state__title">Couldn’t open this project.</p>
-          <p className="state__detail">{projectState.error.message}</p>
-          <button type="button" className="button" onClick={retryProject}>
-            Try again
-          </button>
-        </div>
-      );
-    }
+  function queue() {
     switch (snapshot.phase) {
       case 'waiting':
         return <Loading>Saving your last ranking before loading the next item…</Loading>;
@@ -167,16 +211,54 @@ export function WorkspacePage({ projectId, user }: WorkspacePageProps) {
           <ItemWorkspace
             key={shown.id}
             item={shown}
-            active={shown === item}
+            // The item of the queue waits, hidden, while an earlier one is revised.
+            active={shown === item && !revising}
             allowTies={project.allow_ties ?? true}
             scope={scope}
             onFinish={finish}
             paused={shortcutsOpen}
+            advanceAfterRank={preferences.advance_after_rank}
+            defaultRaw={project.default_raw_text ?? false}
           />
         ));
     }
   }
 
+  function revision() {
+    if (reopened === null || !project) return null;
+    switch (reopened.status) {
+      case 'loading':
+        return <Loading>{reopened.promptId === null ? 'Opening your previous item…' : 'Opening the item…'}</Loading>;
+      case 'error':
+        return (
+          <div className="state state--error" role="alert">
+            <p className="state__title">Couldn’t open your earlier item.</p>
+            <p className="state__detail">{reopened.message}</p>
+            <button type="button" className="button" onClick={wayBack.close}>
+              Back to the current item
+            </button>
+          </div>
+        );
+      case 'ready':
+        return <Revising item={reopened.item} project={project} scope={scope} paused={shortcutsOpen} advanceAfterRank={preferences.advance_after_rank} onSave={wayBack.save} onClose={wayBack.close} />;
+    }
+  }
+
+  function content() {
+    if (projectState.status === 'error') {
+      return <ProjectError error={projectState.error} onRetry={retryProject} projectId={projectId} />;
+    }
+    return (
+      <>
+        {revision()}
+        <div className="workspace__queue" hidden={revising}>
+          {queue()}
+        </div>
+      </>
+    );
+  }
+
+  const usable = projectState.status !== 'error';
   return (
     <main id="main" className="workspace">
       <div className="workspace__header">
@@ -187,30 +269,55 @@ export function WorkspacePage({ projectId, user }: WorkspacePageProps) {
           <h1 className="workspace__title">{project?.name ?? 'Ranking'}</h1>
           {progress && <ProgressSummary progress={progress} />}
         </div>
-        <div className="workspace__actions">
-          <SaveStatus outbox={session.outbox} />
-          <button
-            type="button"
-            className="button button--small"
-            aria-pressed={guidelinesOpen}
-            aria-keyshortcuts="G"
-            onClick={() => {
-              setGuidelinesOpen((open) => !open);
-            }}
-          >
-            Guidelines <kbd>G</kbd>
-          </button>
-          <button
-            type="button"
-            className="button button--small"
-            aria-keyshortcuts="?"
-            onClick={() => {
-              setShortcutsOpen(true);
-            }}
-          >
-            Shortcuts <kbd>?</kbd>
-          </button>
-        </div>
+        {usable && (
+          <div className="workspace__actions">
+            <SaveStatus outbox={session.outbox} />
+            <button
+              type="button"
+              className="button button--small"
+              aria-keyshortcuts="P"
+              disabled={locked}
+              title={locked ? 'Rankings in this project are locked.' : 'Reopen the item before, to revise it'}
+              onClick={() => {
+                void wayBack.previous();
+              }}
+            >
+              ← Previous <kbd>P</kbd>
+            </button>
+            <button
+              type="button"
+              className="button button--small"
+              aria-pressed={panel === 'history'}
+              aria-keyshortcuts="H"
+              onClick={() => {
+                togglePanel('history');
+              }}
+            >
+              History <kbd>H</kbd>
+            </button>
+            <button
+              type="button"
+              className="button button--small"
+              aria-pressed={panel === 'guidelines'}
+              aria-keyshortcuts="G"
+              onClick={() => {
+                togglePanel('guidelines');
+              }}
+            >
+              Guidelines <kbd>G</kbd>
+            </button>
+            <button
+              type="button"
+              className="button button--small"
+              aria-keyshortcuts="?"
+              onClick={() => {
+                setShortcutsOpen(true);
+              }}
+            >
+              Shortcuts <kbd>?</kbd>
+            </button>
+          </div>
+        )}
       </div>
       <NoticeList
         notices={snapshot.notices}
@@ -218,24 +325,81 @@ export function WorkspacePage({ projectId, user }: WorkspacePageProps) {
           session.dismissNotice(id);
         }}
       />
-      <div className={`workspace__main${guidelinesOpen ? ' workspace__main--guidelines' : ''}`}>
+      <div className={`workspace__main${panel && project ? ' workspace__main--panel' : ''}`}>
         <div className="workspace__content">{content()}</div>
-        {guidelinesOpen && project && (
+        {panel === 'guidelines' && project && (
           <GuidelinesPanel
             guidelines={project.guidelines ?? ''}
             onClose={() => {
-              setGuidelinesOpen(false);
+              setPanel(null);
+            }}
+          />
+        )}
+        {panel === 'history' && project && (
+          <HistoryPanel
+            history={wayBack.history}
+            locked={locked}
+            openPromptId={reopened?.status === 'ready' ? reopened.item.prompt.id : null}
+            onOpen={wayBack.open}
+            onRetry={() => {
+              void loadHistory();
+            }}
+            onClose={() => {
+              setPanel(null);
             }}
           />
         )}
       </div>
       {shortcutsOpen && (
         <ShortcutsDialog
+          advanceAfterRank={preferences.advance_after_rank}
+          preferencesError={preferencesError}
+          onAdvanceAfterRankChange={(advance) => {
+            changePreferences({ advance_after_rank: advance });
+          }}
           onClose={() => {
             setShortcutsOpen(false);
           }}
         />
       )}
     </main>
+  );
+}
+
+interface RevisingProps {
+  item: HistoryItem;
+  project: Project;
+  scope: { userId: number; projectId: number };
+  paused: boolean;
+  advanceAfterRank: boolean;
+  onSave: (item: HistoryItem, action: Extract<FinishAction, { kind: 'ranking' }>) => void;
+  onClose: () => void;
+}
+
+/** An earlier item, reopened with the annotator's ranking of it, as they saw it. */
+function Revising({ item, project, scope, paused, advanceAfterRank, onSave, onClose }: RevisingProps) {
+  const { ranking } = item;
+  const shown = useMemo(
+    () => ({ id: ranking.id, prompt: item.prompt, completions: item.completions }),
+    [ranking.id, item.prompt, item.completions],
+  );
+  const revision = useMemo(() => ({ tiers: ranking.tiers }), [ranking.tiers]);
+  return (
+    <div className="revising">
+      <RevisionBar ranking={ranking} onClose={onClose} />
+      <ItemWorkspace
+        key={`revision:${String(ranking.id)}:${String(ranking.revision)}`}
+        item={shown}
+        revision={revision}
+        allowTies={project.allow_ties ?? true}
+        scope={scope}
+        paused={paused}
+        advanceAfterRank={advanceAfterRank}
+        defaultRaw={project.default_raw_text ?? false}
+        onFinish={(action) => {
+          if (action.kind === 'ranking') onSave(item, action);
+        }}
+      />
+    </div>
   );
 }

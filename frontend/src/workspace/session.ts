@@ -12,14 +12,22 @@ import {
   type ApiError,
   type Assignment,
   type FlagReason,
+  type ItemPrompt,
 } from '../api/client';
 import { toApiError } from '../auth/AuthContext';
 import { removeDraft, type DraftScope } from './drafts';
 import { Outbox, type OutboxEntry, type Sender } from './outbox';
 import { uuid4 } from './uuid';
 
+export interface RankingAction {
+  kind: 'ranking';
+  tiers: number[][];
+  displayOrder: number[];
+  timeSpentMs: number;
+}
+
 export type FinishAction =
-  | { kind: 'ranking'; tiers: number[][]; displayOrder: number[]; timeSpentMs: number }
+  | RankingAction
   | { kind: 'skip'; reason: string }
   | { kind: 'flag'; reason: FlagReason; note: string };
 
@@ -64,7 +72,7 @@ export function outboxKey(scope: DraftScope): string {
   return `rankwise:outbox:v1:${scope.userId}:${scope.projectId}`;
 }
 
-function labelOf(item: Assignment): string {
+function labelOf(item: { prompt: ItemPrompt }): string {
   const text = (item.prompt.messages?.at(-1)?.content ?? item.prompt.text).replace(/\s+/g, ' ').trim();
   return text.length > LABEL_LENGTH ? `${text.slice(0, LABEL_LENGTH - 1)}…` : text;
 }
@@ -166,11 +174,37 @@ export class AnnotationSession {
     }
   }
 
+  /**
+   * Send a new ranking of an item from the annotator's history (a revision, or a ranking
+   * instead of their skip). The item on screen stays where it is.
+   */
+  revise(item: { prompt: ItemPrompt }, action: RankingAction): void {
+    this.outbox.enqueue(this.entryFor(item, action));
+  }
+
+  /** Resolves once everything finished so far is stored (or refused). */
+  whenSaved(): Promise<void> {
+    const outbox = this.outbox;
+    if (outbox.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const stop = outbox.subscribe(() => {
+        if (outbox.size > 0) return;
+        stop();
+        resolve();
+      });
+    });
+  }
+
   dismissNotice(id: number): void {
     this.set({ notices: this.snapshot.notices.filter((n) => n.id !== id) });
   }
 
-  private entryFor(item: Assignment, action: FinishAction): OutboxEntry {
+  /** A message for the annotator that stays until dismissed. */
+  inform(tone: Notice['tone'], message: string): void {
+    this.notify(tone, message);
+  }
+
+  private entryFor(item: { prompt: ItemPrompt }, action: FinishAction): OutboxEntry {
     const requestId = uuid4();
     const common = {
       requestId,

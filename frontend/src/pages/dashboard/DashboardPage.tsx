@@ -2,9 +2,10 @@ import type { ReactNode } from 'react';
 import { getProject, type Project } from '../../api/client';
 import { ProjectNav } from '../../components/dashboard/ProjectNav';
 import { ErrorState, LoadingState } from '../../components/dashboard/StatePanels';
-import { dashboardRoute, sectionOf, workspacePath, type DashboardRoute } from '../../dashboard/routes';
+import { NoAccess, ProjectNotFound } from '../../components/AccessStates';
+import { dashboardRoute, sectionOf, type DashboardRoute } from '../../dashboard/routes';
 import { useResource } from '../../dashboard/useResource';
-import { Link, Redirect } from '../../router';
+import { Link } from '../../router';
 import { useDocumentTitle } from '../../useDocumentTitle';
 import '../../dashboard/dashboard.css';
 import { DatasetsPage } from './DatasetsPage';
@@ -86,22 +87,30 @@ interface DashboardPageProps {
 
 /**
  * The researcher's dashboard for one project, with its navigation; annotators
- * are sent to the ranking workspace, the only page they have.
+ * are told it is not for them, with the way to their ranking workspace.
  */
 export function DashboardPage({ projectId, subpath }: DashboardPageProps) {
   const { state, retry, update } = useResource(`project:${projectId}`, (signal) => getProject(projectId, signal));
   const route = dashboardRoute(subpath);
 
   if (state.status === 'loaded' && state.data.role === 'annotator') {
-    return <Redirect to={workspacePath(projectId)} />;
+    return (
+      <main id="main" className="dashboard">
+        <NoAccess projectId={projectId} role={state.data.role} />
+      </main>
+    );
   }
 
   return (
     <main id="main" className="dashboard">
       {state.status === 'loading' && <LoadingState>Loading the project…</LoadingState>}
-      {state.status === 'error' && (
-        <ErrorState title="Couldn’t open this project." error={state.error} onRetry={retry} />
-      )}
+      {state.status === 'error' &&
+        // Trying again cannot bring back a project that is not there (or not for this user).
+        (state.error.status === 404 ? (
+          <ProjectNotFound />
+        ) : (
+          <ErrorState title="Couldn’t open this project." error={state.error} onRetry={retry} />
+        ))}
       {state.status === 'loaded' && (
         <>
           <div className="dashboard__header">

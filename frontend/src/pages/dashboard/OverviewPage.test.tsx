@@ -93,15 +93,28 @@ describe('OverviewPage', () => {
     expect(await screen.findByRole('table', { name: 'Annotators' })).toBeInTheDocument();
   });
 
-  it('sends annotators to the ranking workspace', async () => {
+  it('tells annotators the dashboard is not for them, and links to their ranking', async () => {
     new FakeDashboardBackend('annotator');
     renderAt('/projects/5');
 
-    await waitFor(
-      () => {
-        expect(window.location.pathname).toBe('/projects/5/rank');
-      },
-      LOAD,
+    expect(
+      await screen.findByRole('heading', { name: 'You don’t have access to this page' }, LOAD),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'You are an annotator in this project; ask an admin of the project if you need more access.',
     );
+    expect(screen.getByRole('link', { name: 'Go to ranking' })).toHaveAttribute('href', '/projects/5/rank');
+    // Said, not redirected: the address stays the one that was asked for.
+    expect(window.location.pathname).toBe('/projects/5');
+  });
+
+  it('says a project that does not exist was not found, with no retry', async () => {
+    const backend = new FakeDashboardBackend();
+    backend.overrides.set('GET ', () => errorResponse(404, 'not_found', 'Not found.'));
+    renderAt('/projects/5/training');
+
+    expect(await screen.findByRole('heading', { name: 'Project not found' }, LOAD)).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Back to my projects' })).toHaveAttribute('href', '/');
+    expect(screen.queryByRole('button', { name: 'Try again' })).not.toBeInTheDocument();
   });
 });
