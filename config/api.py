@@ -29,6 +29,26 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_size(self, request: Any) -> int | None:
+        # DRF falls back to the default size on a malformed page_size; say so instead.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        digits = raw.lstrip("0") if raw.isascii() and raw.isdigit() else ""
+        if not digits:
+            message = "A whole number, 1 or more."
+            raise exceptions.ValidationError({self.page_size_query_param: [message]})
+        return self.max_page_size if len(digits) > 6 else min(int(digits), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                size, most = self.page_size, self.max_page_size
+                parameter["description"] = f"Results per page ({size} if left out, {most} at most)."
+        return parameters
+
 
 def error_body(
     *, status_code: int, code: str, message: str, fields: dict[str, list[str]] | None = None

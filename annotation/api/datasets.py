@@ -53,6 +53,7 @@ class VersionInput(serializers.Serializer):
         allow_null=True,
         default=None,
         allow_empty=False,
+        min_length=1,  # what allow_empty says, in the schema
         max_length=10_000,
     )
     include_imported = StrictBooleanField(default=False)

@@ -194,12 +194,13 @@ class MemberDetailView(APIView):
 
     @extend_schema(request=MemberRoleInput, responses=MemberOutput)
     def patch(self, request: Request, project_id: int, member_id: int) -> Response:
-        data = MemberRoleInput(data=request.data)
+        # Like every PATCH (and as the schema says): what is left out stays as it is.
+        data = MemberRoleInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         membership = self._membership(project_id, member_id)
-        membership = membership_set(
-            project=membership.project, user=membership.user, role=Role(data.validated_data["role"])
-        )
+        if "role" in data.validated_data:
+            role = Role(data.validated_data["role"])
+            membership = membership_set(project=membership.project, user=membership.user, role=role)
         return Response(MemberOutput(membership).data)
 
     @extend_schema(responses={204: None})

@@ -43,9 +43,7 @@ def assert_documented_conflict(schema, response, code: str) -> None:
 
 
 @pytest.mark.parametrize("endpoint", ["rankings", "skips", "flags"])
-def test_an_item_not_leased_answers_a_documented_409(
-    schema, project, member, client_for, endpoint
-):
+def test_an_item_not_leased_answers_a_documented_409(schema, project, member, client_for, endpoint):
     prompt = item_with_completions(project, k=2)
     first, second = prompt.completions.order_by("position")
     body = {
@@ -61,9 +59,7 @@ def test_an_item_not_leased_answers_a_documented_409(
     assert_documented_conflict(schema, response, "not_assigned")
 
 
-def test_cancelling_a_finished_run_answers_a_documented_409(
-    schema, project, member, client_for
-):
+def test_cancelling_a_finished_run_answers_a_documented_409(schema, project, member, client_for):
     run = TrainingRunFactory(project=project, status=TrainingRun.Status.SUCCEEDED)
     response = client_for(member(Role.RESEARCHER)).post(
         f"/api/v1/projects/{project.pk}/training-runs/{run.pk}/cancel/"
@@ -117,3 +113,28 @@ def test_an_export_downloads_with_a_documented_media_type(
         "type": "string",
         "format": "binary",
     }
+
+
+def test_the_schema_gives_the_shape_of_a_rankings_tiers(schema):
+    ranking = schema["components"]["schemas"]["RankingSubmitRequest"]["properties"]["tiers"]
+    assert ranking["type"] == "array"
+    assert ranking["minItems"] == 1
+    assert ranking["items"] == {"type": "array", "minItems": 1, "items": {"type": "integer"}}
+
+
+def test_the_schema_says_a_rater_filter_names_someone(schema):
+    version = schema["components"]["schemas"]["DatasetVersionCreateRequest"]["properties"]
+    assert version["rater_ids"]["minItems"] == 1
+
+
+def test_a_member_patch_without_a_role_changes_nothing(schema, project, member, client_for):
+    annotator = member(Role.ANNOTATOR)
+    membership = annotator.memberships.get(project=project)
+    response = client_for(member(Role.ADMIN)).patch(
+        f"/api/v1/projects/{project.pk}/members/{membership.pk}/", {}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["role"] == Role.ANNOTATOR
+    assert "role" not in schema["components"]["schemas"]["PatchedMemberRoleRequest"].get(
+        "required", []
+    )
