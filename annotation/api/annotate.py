@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -120,10 +120,22 @@ class NextItemView(ProjectScoped, APIView):
         return Response(_assignment_data(assignment))
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "array", "minItems": 1, "items": {"type": "integer"}},
+    }
+)
+class TiersField(StrictJSONField):
+    """Read as JSON and checked by the ranking service (which names the tier at fault); the
+    schema says their shape."""
+
+
 @extend_schema_serializer(component_name="RankingSubmit")
 class RankingInput(serializers.Serializer):
     prompt_id = serializers.IntegerField()
-    tiers = StrictJSONField(help_text="Completion ids, best tier first: [[3], [1, 4], [2]].")
+    tiers = TiersField(help_text="Completion ids, best tier first: [[3], [1, 4], [2]].")
     display_order = serializers.ListField(
         child=serializers.IntegerField(), required=False, allow_null=True, max_length=16
     )
