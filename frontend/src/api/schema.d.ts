@@ -267,6 +267,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/datasets/preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description The pairs and prompts per split that creating a version with this body would
+         *     give now, without creating it (the name is ignored).
+         */
+        post: operations["v1_projects_datasets_preview_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/disputes/": {
         parameters: {
             query?: never;
@@ -807,24 +827,6 @@ export interface components {
             prompt: components["schemas"]["ItemPrompt"];
             completions: components["schemas"]["ItemCompletion"][];
         };
-        AttemptOutput: {
-            /** @description The run's attempt counter at the claim. */
-            readonly number: number;
-            readonly worker: string;
-            readonly device: string;
-            /** Format: date-time */
-            readonly started_at: string;
-            /**
-             * Format: date-time
-             * @description When it ended; a stalled attempt's last heartbeat.
-             */
-            readonly ended_at: string | null;
-            readonly outcome: components["schemas"]["OutcomeEnum"];
-            /** @description The step it trained from (its checkpoint's). */
-            readonly start_step: number | null;
-            readonly end_step: number | null;
-            readonly error: string;
-        };
         Backbone: {
             /** @description What config.backbone takes. */
             name: string;
@@ -921,6 +923,11 @@ export interface components {
             include_imported: boolean;
             /** @default false */
             include_gold: boolean;
+        };
+        DatasetVersionPreview: {
+            train: components["schemas"]["SplitCountsOutput"];
+            validation: components["schemas"]["SplitCountsOutput"];
+            test: components["schemas"]["SplitCountsOutput"];
         };
         /**
          * @description * `building` - Building
@@ -1652,7 +1659,7 @@ export interface components {
         RankingSubmitRequest: {
             prompt_id: number;
             /** @description Completion ids, best tier first: [[3], [1, 4], [2]]. */
-            tiers: unknown;
+            tiers: number[][];
             display_order?: number[] | null;
             time_spent_ms?: number | null;
             /** Format: uuid */
@@ -1712,6 +1719,10 @@ export interface components {
             /** Format: uuid */
             client_request_id?: string | null;
         };
+        SplitCountsOutput: {
+            pairs: number;
+            prompts: number;
+        };
         /**
          * @description * `train` - Train
          *     * `validation` - Validation
@@ -1728,6 +1739,24 @@ export interface components {
             loss: number | null;
             /** Format: double */
             lr: number | null;
+        };
+        TrainingAttempt: {
+            /** @description The run's attempt counter at the claim. */
+            readonly number: number;
+            readonly worker: string;
+            readonly device: string;
+            /** Format: date-time */
+            readonly started_at: string;
+            /**
+             * Format: date-time
+             * @description When it ended; a stalled attempt's last heartbeat.
+             */
+            readonly ended_at: string | null;
+            readonly outcome: components["schemas"]["OutcomeEnum"];
+            /** @description The step it trained from (its checkpoint's). */
+            readonly start_step: number | null;
+            readonly end_step: number | null;
+            readonly error: string;
         };
         /**
          * @description An object nested in an input: in a JSON body, an object; in a multipart body, one
@@ -1813,14 +1842,14 @@ export interface components {
             readonly best_step: number | null;
             readonly error: string;
             /**
-             * @description Why a failed run failed; resumable unless configuration or data.
+             * @description Why a failed run failed (blank otherwise): resumable unless configuration or data.
              *
              *     * `configuration` - Configuration
              *     * `data` - Data
              *     * `out_of_memory` - Out of memory
              *     * `error` - Error
              */
-            readonly failure: components["schemas"]["FailureEnum"];
+            readonly failure: components["schemas"]["FailureEnum"] | components["schemas"]["BlankEnum"];
             readonly model_version: number | null;
             readonly can_resume: boolean;
             readonly backbone_label: string;
@@ -1869,19 +1898,19 @@ export interface components {
             readonly best_step: number | null;
             readonly error: string;
             /**
-             * @description Why a failed run failed; resumable unless configuration or data.
+             * @description Why a failed run failed (blank otherwise): resumable unless configuration or data.
              *
              *     * `configuration` - Configuration
              *     * `data` - Data
              *     * `out_of_memory` - Out of memory
              *     * `error` - Error
              */
-            readonly failure: components["schemas"]["FailureEnum"];
+            readonly failure: components["schemas"]["FailureEnum"] | components["schemas"]["BlankEnum"];
             readonly model_version: number | null;
             readonly can_resume: boolean;
             readonly backbone_label: string;
             readonly series: components["schemas"]["SeriesOutput"];
-            readonly attempts: components["schemas"]["AttemptOutput"][];
+            readonly attempts: components["schemas"]["TrainingAttempt"][];
             /** @description The config keys to show first: the form's, then those off the defaults. */
             readonly chosen_settings: string[];
         };
@@ -2359,7 +2388,7 @@ export interface operations {
                 archived?: boolean;
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (50 if left out, 500 at most). */
                 page_size?: number;
             };
             header?: never;
@@ -2786,7 +2815,7 @@ export interface operations {
             query?: {
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (50 if left out, 500 at most). */
                 page_size?: number;
             };
             header?: never;
@@ -3017,12 +3046,74 @@ export interface operations {
             };
         };
     };
+    v1_projects_datasets_preview_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DatasetVersionCreateRequest"];
+                "multipart/form-data": components["schemas"]["DatasetVersionCreateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetVersionPreview"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     v1_projects_disputes_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (50 if left out, 500 at most). */
                 page_size?: number;
             };
             header?: never;
@@ -3253,7 +3344,7 @@ export interface operations {
             query?: {
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (50 if left out, 500 at most). */
                 page_size?: number;
             };
             header?: never;
@@ -3355,7 +3446,7 @@ export interface operations {
             query?: {
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (50 if left out, 500 at most). */
                 page_size?: number;
             };
             header?: never;
@@ -3586,7 +3677,7 @@ export interface operations {
                 model?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (50 if left out, 500 at most). */
                 page_size?: number;
                 /** @description Text in the prompt, a completion or the external id (any case). */
                 q?: string;
@@ -4032,7 +4123,7 @@ export interface operations {
             query?: {
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (50 if left out, 500 at most). */
                 page_size?: number;
             };
             header?: never;
@@ -4309,7 +4400,7 @@ export interface operations {
             query?: {
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (50 if left out, 500 at most). */
                 page_size?: number;
             };
             header?: never;
@@ -4416,7 +4507,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The current state forbids it right now (`not_assigned`, `lease_lost`, `project_archived`). */
+            /** @description The current state forbids it right now (`not_assigned`, `lease_lost`, `item_full`, `project_archived`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4441,7 +4532,7 @@ export interface operations {
             query?: {
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (50 if left out, 500 at most). */
                 page_size?: number;
             };
             header?: never;
@@ -4698,7 +4789,7 @@ export interface operations {
             query?: {
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (50 if left out, 500 at most). */
                 page_size?: number;
             };
             header?: never;
