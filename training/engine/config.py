@@ -49,8 +49,10 @@ class TrainConfig:
     seed: int = 42
     checkpoint_every: int = 0  # optimizer steps between checkpoints; 0 = only on cancel
     keep_checkpoints: int = 2
-    eval_every: int = 0  # optimizer steps between evaluations; 0 = once per epoch
-    early_stopping_patience: int = 0  # evaluations without log-loss gain; 0 = off
+    eval_every: int = 0  # optimizer steps between evaluations; 0 = about 10 per run
+    # Stop after this many evaluations in a row without a validation log-loss gain (the
+    # best evaluation's weights are kept either way); 0 = train to the end.
+    early_stopping_patience: int = 3
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1" ...
     precision: str = "auto"  # "auto": bf16 on GPU and where a CPU runs it faster, else fp32
     gradient_checkpointing: bool = False

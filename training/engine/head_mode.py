@@ -115,6 +115,7 @@ def train_head(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> Tra
     )
     step = 0
     started = time.perf_counter()
+    best_loss, bad, best_step, best_state = math.inf, 0, None, None
     found = checkpoint.latest(out_dir)
     if found is not None:
         saved = checkpoint.load(found)
@@ -122,8 +123,12 @@ def train_head(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> Tra
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
         step = saved["state"]["step"]
+        best_loss = saved["state"].get("best_loss", math.inf)
+        bad, best_step = saved["state"].get("bad_evals", 0), saved["state"].get("best_step")
+        best_state = saved.get("best")
+    run.emit({"event": "start", "step": step, "total_steps": total_steps})
     rm.train()
-    best_loss, bad, best_state = math.inf, 0, None
+    status = "succeeded"
     while step < total_steps:
         epoch, position = divmod(step, per_epoch)
         order = list(range(n_groups))
@@ -152,31 +157,42 @@ def train_head(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> Tra
             if step % (per_epoch * config.log_every) == 0 or step >= total_steps:
                 run.emit({"event": "eval", "step": step, **metrics})
             if metrics["log_loss"] < best_loss - 1e-4:
-                best_loss, bad = metrics["log_loss"], 0
+                best_loss, bad, best_step = metrics["log_loss"], 0, step
                 best_state = {
-                    n: p.detach().clone() for n, p in rm.named_parameters() if p.requires_grad
+                    n: p.detach().cpu().clone() for n, p in rm.named_parameters() if p.requires_grad
                 }
             elif (
                 config.early_stopping_patience
                 and (bad := bad + 1) >= config.early_stopping_patience
             ):
+                status = "early_stopped"
                 break
         if should_stop():
-            state = {"step": step}
+            state = {"step": step, "best_loss": best_loss, "bad_evals": bad, "best_step": best_step}
             model_state = {n: p.detach().cpu() for n, p in rm.named_parameters() if p.requires_grad}
             payload = {
                 "model": model_state,
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),
                 "state": state,
+                "best": best_state,
             }
             checkpoint.save(out_dir, step, payload, config.keep_checkpoints)
             return TrainResult("cancelled", str(out_dir), step, total_steps)
-    if best_state is not None and config.early_stopping_patience:
-        rm.load_state_dict(best_state, strict=False)
+    if best_state is not None:
+        rm.load_state_dict(best_state, strict=False)  # the best evaluation's head
     seen = len(pairs.weight) * step // per_epoch
     seconds = round(time.perf_counter() - started, 3)
-    return TrainResult("succeeded", str(out_dir), step, total_steps, {}, {}, 0.0, seen, seconds)
+    return TrainResult(
+        status,
+        str(out_dir),
+        step,
+        total_steps,
+        pairs_seen=seen,
+        train_seconds=seconds,
+        best_step=best_step,
+        best_log_loss=best_loss if best_step is not None else None,
+    )
 
 
 def head_scores(run: _Run, encoded: list[Encoded]) -> list[np.ndarray]:
