@@ -28,22 +28,27 @@ const ROLE_NAMES: Record<ProjectRole, string> = {
 
 interface NoAccessProps {
   projectId: number;
-  role: ProjectRole;
+  /** The user's role in the project, when they have one. */
+  role?: ProjectRole;
 }
 
-/** A page of a project that the user's role does not open. */
+/** A page of a project that the user's role does not open (or a project they cannot open). */
 export function NoAccess({ projectId, role }: NoAccessProps) {
   useDocumentTitle('No access');
   return (
     <div className="state" role="alert">
       <h1 className="page__title">You don’t have access to this page</h1>
       <p className="state__detail">
-        You are {ROLE_NAMES[role]} in this project; ask an admin of the project if you need more access.
+        {role === undefined
+          ? 'Ask an admin of the project if you need access.'
+          : `You are ${ROLE_NAMES[role]} in this project; ask an admin of the project if you need more access.`}
       </p>
       <div className="state__actions">
-        <Link className="button button--primary" to={workspacePath(projectId)}>
-          Go to ranking
-        </Link>
+        {role !== undefined && (
+          <Link className="button button--primary" to={workspacePath(projectId)}>
+            Go to ranking
+          </Link>
+        )}
         <Link className="button" to="/">
           Back to my projects
         </Link>

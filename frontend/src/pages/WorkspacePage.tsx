@@ -65,7 +65,7 @@ function Loading({ children }: { children: string }) {
 function ProjectError({ error, onRetry, projectId }: { error: ApiError; onRetry: () => void; projectId: number }) {
   // Trying again cannot help when the project is not there or not for this user.
   if (error.status === 404) return <ProjectNotFound />;
-  if (error.status === 403) return <NoAccess projectId={projectId} role="annotator" />;
+  if (error.status === 403) return <NoAccess projectId={projectId} />;
   return (
     <div className="state state--error" role="alert">
       <p className="state__title">Couldn’t open this project.</p>

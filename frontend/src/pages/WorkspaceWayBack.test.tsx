@@ -256,4 +256,12 @@ describe('WorkspacePage: a project that cannot be opened', () => {
     expect(screen.getByRole('link', { name: 'Back to my projects' })).toHaveAttribute('href', '/');
     expect(screen.queryByRole('button', { name: 'Try again' })).not.toBeInTheDocument();
   });
+
+  it('says the page is not open to me, with no retry', async () => {
+    new FakeAnnotationBackend({ projectStatus: 403 });
+    renderWorkspace();
+    expect(await screen.findByRole('heading', { name: 'You don’t have access to this page' })).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent('Ask an admin of the project if you need access.');
+    expect(screen.queryByRole('button', { name: 'Try again' })).not.toBeInTheDocument();
+  });
 });

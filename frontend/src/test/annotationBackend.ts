@@ -15,7 +15,7 @@ export interface FakeBackendOptions {
   guidelines?: string;
   rankingsLocked?: boolean;
   defaultRawText?: boolean;
-  /** Answer the project itself with this status (404: not found, or not a member). */
+  /** Answer the project itself with this error status (404: not found, or not a member). */
   projectStatus?: number;
 }
 
@@ -84,7 +84,9 @@ export class FakeAnnotationBackend {
     document.cookie = 'csrftoken=abc';
     if (path === '/api/v1/auth/session/') return jsonResponse(200, { user: alice });
     if (path === '/api/v1/me/preferences/') return this.preferencesAnswer(req);
-    if (path === `${base}/` && this.projectStatus === 404) return errorResponse(404, 'not_found', 'Not found.');
+    if (path === `${base}/` && this.projectStatus !== 200) {
+      return errorResponse(this.projectStatus, this.projectStatus === 404 ? 'not_found' : 'permission_denied', 'No.');
+    }
     if (path === `${base}/`) return jsonResponse(200, project);
     if (path === `${base}/history/`) return this.history();
     const reopened = new RegExp(`^${base}/history/(\\d+)/$`).exec(path);
