@@ -40,6 +40,15 @@ class TrainingRun(models.Model):
         MANUAL = "manual", "Manual"
         PERIODIC = "periodic", "Periodic"
 
+    class Failure(models.TextChoices):
+        """Why a failed run failed, which says whether resuming it can help: a run that
+        failed on its settings or its data fails the same way again."""
+
+        CONFIGURATION = "configuration", "Configuration"
+        DATA = "data", "Data"
+        OUT_OF_MEMORY = "out_of_memory", "Out of memory"
+        ERROR = "error", "Error"
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="training_runs")
     number = models.PositiveIntegerField(help_text="1, 2, 3… within the project.")
     dataset_version = models.ForeignKey(
@@ -58,14 +67,20 @@ class TrainingRun(models.Model):
     total_steps = models.PositiveIntegerField(default=0)
     eta_seconds = models.FloatField(null=True, blank=True)
     metrics = models.JSONField(default=dict, blank=True, help_text="Final evaluation.")
+    best_step = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The evaluated step whose weights the model kept."
+    )
     error = models.TextField(blank=True)
+    failure = models.CharField(max_length=16, choices=Failure.choices, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(auto_now_add=True, help_text="Last (re)queued.")
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="The first attempt's.")
+    finished_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it ended; never set on a stalled run."
+    )
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -77,6 +92,42 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} run {self.number}"
+
+
+class TrainingAttempt(models.Model):
+    """One worker's go at a run, from its claim to its end: a run that stalled or failed
+    and was resumed has several, and each keeps its own times, worker and outcome."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        STALLED = "stalled", "Stalled"
+
+    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField(help_text="The run's attempt counter at the claim.")
+    worker = models.CharField(max_length=200, blank=True)
+    device = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it ended; a stalled attempt's last heartbeat."
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    start_step = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The step it trained from (its checkpoint's)."
+    )
+    end_step = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="training_attempt_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} attempt {self.number}"
 
 
 class TrainingPoint(models.Model):

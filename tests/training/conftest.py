@@ -9,6 +9,15 @@ from annotation.services.imports import items_import
 from tests.factories import pairs_file
 
 
+@pytest.fixture(autouse=True)
+def _no_heartbeat_in_process(settings):
+    """A run trained in the test's process beats on its own connection, which cannot see the
+    test's uncommitted rows: a beat would find no run and fence it, so a run that lasts past
+    one interval (a loaded machine) would stop. Tests of the heartbeat beat by hand or start
+    a worker process."""
+    settings.TRAINING_HEARTBEAT_SECONDS = 3600
+
+
 @pytest.fixture
 def version(project):
     """A ready dataset version of 40 imported pairs (train/validation/test split)."""

@@ -21,7 +21,15 @@ from rest_framework.views import APIView
 from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import NestedInput, StrictBooleanField
 from config.schema import conflict_responses
-from training.models import Dispute, ModelVersion, TrainingLogLine, TrainingPoint, TrainingRun
+from training.models import (
+    Dispute,
+    ModelVersion,
+    TrainingAttempt,
+    TrainingLogLine,
+    TrainingPoint,
+    TrainingRun,
+)
+from training.selectors import backbone_label, chosen_settings
 from training.services import backbones, registry, runs, scoring
 
 MODES = ["full", "top_layers", "head"]
@@ -88,16 +96,27 @@ class RunOutput(serializers.ModelSerializer):
     created_by = serializers.SerializerMethodField()
     model_version = serializers.SerializerMethodField()
     can_resume = serializers.SerializerMethodField()
+    backbone_label = serializers.SerializerMethodField()
+    failure = serializers.ChoiceField(
+        choices=TrainingRun.Failure.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Why a failed run failed (blank otherwise): resumable unless configuration "
+        "or data.",
+    )
 
     class Meta:
         model = TrainingRun
         fields = [
             "id", "number", "status", "trigger", "cancel_requested", "dataset_version", "config",
             "created_by", "created_at", "started_at", "finished_at", "heartbeat_at", "worker",
-            "device", "step", "total_steps", "eta_seconds", "metrics", "error", "model_version",
-            "can_resume",
+            "device", "step", "total_steps", "eta_seconds", "metrics", "best_step", "error",
+            "failure", "model_version", "can_resume", "backbone_label",
         ]  # fmt: skip
         read_only_fields = fields
+        extra_kwargs = {
+            "finished_at": {"help_text": "When the run ended; null while it runs or stalled."}
+        }
 
     def get_created_by(self, run: TrainingRun) -> str:
         return run.created_by.username if run.created_by else "periodic retraining"
@@ -108,6 +127,20 @@ class RunOutput(serializers.ModelSerializer):
 
     def get_can_resume(self, run: TrainingRun) -> bool:
         return runs.can_resume(run)
+
+    def get_backbone_label(self, run: TrainingRun) -> str:
+        return backbone_label(str(run.config.get("backbone", "")))
+
+
+@extend_schema_serializer(component_name="TrainingAttempt")
+class AttemptOutput(serializers.ModelSerializer):
+    class Meta:
+        model = TrainingAttempt
+        fields = [
+            "number", "worker", "device", "started_at", "ended_at", "outcome", "start_step",
+            "end_step", "error",
+        ]  # fmt: skip
+        read_only_fields = fields
 
 
 class TrainPointOutput(serializers.Serializer):
@@ -130,10 +163,17 @@ class SeriesOutput(serializers.Serializer):
 @extend_schema_serializer(component_name="TrainingRunDetail")
 class RunDetailOutput(RunOutput):
     series = serializers.SerializerMethodField()
+    attempts = AttemptOutput(many=True, read_only=True)
+    chosen_settings = serializers.SerializerMethodField(
+        help_text="The config keys to show first: the form's, then those off the defaults."
+    )
 
     class Meta(RunOutput.Meta):
-        fields = [*RunOutput.Meta.fields, "series"]
+        fields = [*RunOutput.Meta.fields, "series", "attempts", "chosen_settings"]
         read_only_fields = fields
+
+    def get_chosen_settings(self, run: TrainingRun) -> list[str]:
+        return chosen_settings(run.config)
 
     @extend_schema_field(SeriesOutput)
     def get_series(self, run: TrainingRun) -> dict[str, list[dict[str, object]]]:
@@ -214,7 +254,8 @@ class RunDetailView(ProjectScoped, APIView):
 
     @extend_schema(responses=RunDetailOutput)
     def get(self, request: Request, project_id: int, run_id: int) -> Response:
-        return Response(RunDetailOutput(get_object_or_404(_runs(project_id), pk=run_id)).data)
+        run = get_object_or_404(_runs(project_id).prefetch_related("attempts"), pk=run_id)
+        return Response(RunDetailOutput(run).data)
 
 
 class LogLineOutput(serializers.Serializer):
@@ -262,7 +303,7 @@ class RunResumeView(ProjectScoped, APIView):
         request=None,
         responses={
             200: RunOutput,
-            **conflict_responses(runs.NotResumable, runs.TooManyActiveRuns),
+            **conflict_responses(runs.NotResumable, runs.ResumeCannotHelp, runs.TooManyActiveRuns),
         },
     )
     def post(self, request: Request, project_id: int, run_id: int) -> Response:

@@ -21,9 +21,10 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from annotation.models import Completion, DatasetPair, Prompt
-from training.engine import TrainConfig, train
+from training.engine import TrainConfig, TrainResult, train
 from training.engine.evaluate import METADATA, resolve_device
-from training.models import TrainingPoint, TrainingRun
+from training.models import TrainingAttempt, TrainingPoint, TrainingRun
+from training.services.attempts import attempt_end, failure_kind
 from training.services.backbones import backbone_hide, backbone_path
 from training.services.registry import model_version_register
 from training.services.retrain import model_version_decide
@@ -58,7 +59,7 @@ def training_run_execute(*, run_id: int) -> str:
     except Exception as error:
         logger.exception("training run %s failed", run_id)
         error_text = backbone_hide(f"{type(error).__name__}: {error}", name=name, path=backbone)
-        _finish(claim, TrainingRun.Status.FAILED, error=error_text)
+        _finish(claim, TrainingRun.Status.FAILED, error=error_text, failure=failure_kind(error))
         status = TrainingRun.Status.FAILED
     finally:
         beat.stop()
@@ -77,30 +78,50 @@ def _train(claim: Claim, beat: _Heartbeat, backbone: str) -> str:
     eval_data = list(dataset_records(version_id=run.dataset_version_id, split="validation"))
     config.log_every = engine_log_every(config, prompts=len({r["prompt"] for r in train_data}))
     log(run=run, message=f"{len(train_data)} train and {len(eval_data)} validation records")
-    result = train(
-        config,
-        train_data,
-        eval_data or None,
-        run_dir(run),
-        on_event=reporter.on_event,
-        should_stop=beat.should_stop,
-        resume=True,
-    )
+    try:
+        result = train(
+            config,
+            train_data,
+            eval_data or None,
+            run_dir(run),
+            on_event=reporter.on_event,
+            should_stop=beat.should_stop,
+            resume=True,
+        )
+    finally:
+        reporter.flush()  # the step reached is the attempt's end, also when training raised
     if beat.fenced:
         return "fenced"
     if result.status == "cancelled":
         _finish(claim, TrainingRun.Status.CANCELLED, metrics=result.metrics)
         return TrainingRun.Status.CANCELLED
+    log(run=run, message=_kept(result, config.early_stopping_patience))
     _name_backbone(run_dir(run), run.config.get("backbone", ""))
     model = model_version_register(run=run, folder=run_dir(run), metrics=result.metrics)
     if run.trigger == TrainingRun.Trigger.PERIODIC:
         model = model_version_decide(model=model, eval_data=eval_data)
-    _finish(claim, TrainingRun.Status.SUCCEEDED, metrics=model.metrics)
+    _finish(claim, TrainingRun.Status.SUCCEEDED, metrics=model.metrics, best_step=result.best_step)
     log(run=run, message=f"model {model.number} registered. {model.decision}")
     if model.is_active:
         model_id = model.pk
         transaction.on_commit(lambda: model_feedback_refresh.delay(model_id))
     return TrainingRun.Status.SUCCEEDED
+
+
+def _kept(result: TrainResult, patience: int) -> str:
+    """The log line that says which weights became the model, and why training ended."""
+    ended = (
+        f"stopped early at step {result.steps} of {result.total_steps}: {patience} "
+        "evaluations without a validation log-loss gain"
+        if result.status == "early_stopped"
+        else f"trained all {result.total_steps} steps"
+    )
+    if result.best_step is None:
+        return f"{ended}; the model is the last step's weights"
+    return (
+        f"{ended}; the model is step {result.best_step}'s weights, the best validation "
+        f"log-loss ({result.best_log_loss:.4f})"
+    )
 
 
 def _name_backbone(folder: Path, name: str) -> None:
@@ -156,12 +177,35 @@ def _chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _finish(
-    claim: Claim, status: str, *, error: str = "", metrics: dict[str, Any] | None = None
+    claim: Claim,
+    status: str,
+    *,
+    error: str = "",
+    failure: str = "",
+    metrics: dict[str, Any] | None = None,
+    best_step: int | None = None,
 ) -> None:
-    fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "error": error}
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "status": status,
+        "finished_at": now,
+        "error": error,
+        "failure": failure,
+        "best_step": best_step,
+    }
     if metrics is not None:
         fields["metrics"] = metrics
-    TrainingRun.objects.filter(mine(claim)).update(**fields)
+    if TrainingRun.objects.filter(mine(claim)).update(**fields):
+        step = TrainingRun.objects.filter(pk=claim.run.pk).values_list("step", flat=True).get()
+        outcome = TrainingAttempt.Outcome(status)
+        attempt_end(
+            run_id=claim.run.pk,
+            number=claim.attempt,
+            outcome=outcome,
+            at=now,
+            step=step,
+            error=error,
+        )
     if error:
         log(run=claim.run, message=error)
 
@@ -183,11 +227,14 @@ class _Reporter:
         self.log_every = log_every
         self.last_progress = 0.0
         self.last_point = 0
+        self.unwritten: dict[str, Any] | None = None  # progress the throttle held back
 
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
         run = self.claim.run
-        if kind == "step":
+        if kind == "start":
+            self.start(event["step"], event["total_steps"])
+        elif kind == "step":
             step, total = event["step"], event.get("total_steps") or event["step"]
             stride = min(self.log_every, max(1, total // CHART_POINTS))
             if step - self.last_point >= stride or step == total:
@@ -198,21 +245,39 @@ class _Reporter:
                     step=step,
                     values={"loss": event.get("loss"), "lr": event.get("lr")},
                 )
+            self.unwritten = {
+                "step": step,
+                "total_steps": event.get("total_steps", 0),
+                "eta_seconds": event.get("eta_s"),
+            }
             now = time.monotonic()
             if now - self.last_progress >= 1.0 or step == event.get("total_steps"):
                 self.last_progress = now
-                TrainingRun.objects.filter(mine(self.claim)).update(
-                    step=event["step"],
-                    total_steps=event.get("total_steps", 0),
-                    eta_seconds=event.get("eta_s"),
-                )
-        elif kind == "eval":
+                self.flush()
+        elif kind == "eval" and not event.get("final"):
+            # The final evaluation is the model's (the run's metrics), not a point of the
+            # curve: recorded at step 0 it drew the end's loss at the start.
             values = {k: v for k, v in event.items() if isinstance(v, int | float) and k != "step"}
             TrainingPoint.objects.create(
-                run=run, kind=TrainingPoint.Kind.EVAL, step=event.get("step", 0), values=values
+                run=run, kind=TrainingPoint.Kind.EVAL, step=event["step"], values=values
             )
         elif kind == "log":
             log(run=run, message=str(event.get("message", "")))
+
+    def flush(self) -> None:
+        if self.unwritten is not None:
+            TrainingRun.objects.filter(mine(self.claim)).update(**self.unwritten)
+            self.unwritten = None
+
+    def start(self, step: int, total_steps: int) -> None:
+        """The engine starts from ``step`` (a checkpoint's, or 0): the points an earlier
+        attempt recorded past it are trained again, so they go, or the curve would hold
+        them twice."""
+        run = self.claim.run
+        TrainingPoint.objects.filter(run=run, step__gt=step).delete()
+        self.last_point = step
+        TrainingRun.objects.filter(mine(self.claim)).update(step=step, total_steps=total_steps)
+        TrainingAttempt.objects.filter(run=run, number=self.claim.attempt).update(start_step=step)
 
 
 class _Heartbeat(threading.Thread):

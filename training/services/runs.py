@@ -21,13 +21,15 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotation.models import DatasetVersion, Project
 from config.errors import Conflict
 from training.engine.config import ConfigError, TrainConfig
-from training.models import TrainingLogLine, TrainingRun, TrainingSettings
+from training.models import TrainingAttempt, TrainingLogLine, TrainingRun, TrainingSettings
+from training.services.attempts import ON_INPUT, attempt_end, attempt_start
 from training.services.backbones import backbone_check
 
 # The runs a project's cap counts. A stalled run is not one: its worker is gone, it holds
@@ -47,6 +49,18 @@ USER_KEYS = {
 class NotResumable(Conflict):
     code = "not_resumable"
     message = "Only a stalled, failed or cancelled run can be resumed."
+
+
+class ResumeCannotHelp(Conflict):
+    code = "resume_cannot_help"
+
+    def __init__(self, run: TrainingRun) -> None:
+        super().__init__()
+        self.message = (
+            f"Run {run.number} failed on its {run.get_failure_display().lower()}, and would "
+            "fail the same way again: start a new run with other settings or another dataset "
+            "version."
+        )
 
 
 class RunFinished(Conflict):
@@ -128,6 +142,7 @@ def training_run_create(
         raise ValidationError({"dataset_version": [f"No ready version {dataset_version}."]})
     if not version.counts.get("splits", {}).get("train", {}).get("pairs", 0):
         raise ValidationError({"dataset_version": ["This version has no training pairs."]})
+    _check_validation_split(version)
     full_config = config_build(project=project, overrides=config)
     with transaction.atomic():
         # The lock serialises numbering and the cap: two requests cannot both see room.
@@ -163,12 +178,26 @@ def training_run_cancel(*, run: TrainingRun) -> TrainingRun:
     return run
 
 
+def _check_validation_split(version: DatasetVersion) -> None:
+    """A run without validation pairs could not pick its best weights, stop early or say
+    how good its model is."""
+    if not version.counts.get("splits", {}).get("validation", {}).get("pairs", 0):
+        raise ValidationError(
+            {
+                "dataset_version": [
+                    f"Dataset version {version.number} has no validation prompts; build a "
+                    "version with a validation share > 0 or more ranked prompts."
+                ]
+            }
+        )
+
+
 def can_resume(run: TrainingRun) -> bool:
-    return run.status in (
-        TrainingRun.Status.STALLED,
-        TrainingRun.Status.FAILED,
-        TrainingRun.Status.CANCELLED,
-    )
+    """Stalled, cancelled, or failed for a reason that may pass (out of memory, an error
+    of the worker's); not after a failure on the run's settings or data."""
+    if run.status == TrainingRun.Status.FAILED:
+        return run.failure not in ON_INPUT
+    return run.status in (TrainingRun.Status.STALLED, TrainingRun.Status.CANCELLED)
 
 
 def training_run_resume(*, run: TrainingRun) -> TrainingRun:
@@ -179,15 +208,19 @@ def training_run_resume(*, run: TrainingRun) -> TrainingRun:
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=run.project_id)  # as a new run: capped
         run = TrainingRun.objects.select_for_update().get(pk=run.pk)
+        if run.status == TrainingRun.Status.FAILED and run.failure in ON_INPUT:
+            raise ResumeCannotHelp(run)
         if not can_resume(run):
             raise NotResumable()
         _check_room(run.project_id)
         run.status = TrainingRun.Status.QUEUED
         run.cancel_requested = False
         run.error = ""
+        run.failure = ""
         run.finished_at = None
         run.queued_at = timezone.now()
-        run.save(update_fields=["status", "cancel_requested", "error", "finished_at", "queued_at"])
+        changed = ["status", "cancel_requested", "error", "failure", "finished_at", "queued_at"]
+        run.save(update_fields=changed)
         log(run=run, message="resume requested")
         run_id = run.pk
         transaction.on_commit(lambda: training_run_execute.delay(run_id))
@@ -207,8 +240,10 @@ class Claim:
     attempt: int
 
 
+@transaction.atomic
 def training_run_claim(*, run_id: int, device: str) -> Claim | None:
-    """Take a queued run for this worker, or None (cancelled, taken, or gone)."""
+    """Take a queued run for this worker, or None (cancelled, taken, or gone). The claim
+    is recorded as the run's next attempt; the run's own start stays its first attempt's."""
     now = timezone.now()
     taken = TrainingRun.objects.filter(
         pk=run_id, status=TrainingRun.Status.QUEUED, cancel_requested=False
@@ -218,11 +253,12 @@ def training_run_claim(*, run_id: int, device: str) -> Claim | None:
         worker=f"{socket.gethostname()}:{os.getpid()}",
         device=device,
         heartbeat_at=now,
-        started_at=now,
+        started_at=Coalesce(F("started_at"), Value(now)),
     )
     if not taken:
         return None
     run = TrainingRun.objects.get(pk=run_id)
+    attempt_start(run=run, at=now)
     return Claim(run, run.attempt)
 
 
@@ -247,6 +283,8 @@ def training_runs_check(*, now: datetime | None = None) -> int:
         TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING, heartbeat_at__lt=limit)
     )
     for run in stalled:
+        # No finished_at: the run did not finish, and nobody knows when its worker died.
+        # Its attempt ends at the last heartbeat, the last moment it was known alive.
         changed = TrainingRun.objects.filter(
             pk=run.pk, attempt=run.attempt, status=TrainingRun.Status.RUNNING
         ).update(
@@ -254,9 +292,16 @@ def training_runs_check(*, now: datetime | None = None) -> int:
             error=f"The worker {run.worker} stopped reporting at "
             f"{run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC. Resume to continue from the last "
             "checkpoint.",
-            finished_at=now,
         )
         if changed:
+            attempt_end(
+                run_id=run.pk,
+                number=run.attempt,
+                outcome=TrainingAttempt.Outcome.STALLED,
+                at=run.heartbeat_at,
+                step=run.step,
+                error=f"no heartbeat from {run.worker}",
+            )
             log(run=run, message=f"marked stalled: no heartbeat from {run.worker}")
     waiting = list(
         TrainingRun.objects.filter(
