@@ -16,7 +16,12 @@ from annotation.models import DatasetVersion
 from annotation.permissions import IsProjectResearcher, ProjectScoped
 from annotation.services.agreement_report import annotator_report, project_agreement
 from annotation.services.consensus_store import consensus_update
-from annotation.services.datasets import DEFAULT_SPLIT, Rule, dataset_version_queue
+from annotation.services.datasets import (
+    DEFAULT_SPLIT,
+    Rule,
+    dataset_version_preview,
+    dataset_version_queue,
+)
 from config.fields import NestedInput, StrictBooleanField
 
 
@@ -96,6 +101,36 @@ class DatasetVersionListView(ProjectScoped, generics.ListAPIView):
             created_by=request.user,  # type: ignore[arg-type]
         )
         return Response(VersionOutput(started.version).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SplitCountsOutput(serializers.Serializer):
+    pairs = serializers.IntegerField()
+    prompts = serializers.IntegerField()
+
+
+@extend_schema_serializer(component_name="DatasetVersionPreview")
+class PreviewOutput(serializers.Serializer):
+    train = SplitCountsOutput()
+    validation = SplitCountsOutput()
+    test = SplitCountsOutput()
+
+
+class DatasetVersionPreviewView(ProjectScoped, APIView):
+    permission_classes = [IsProjectResearcher]
+
+    @extend_schema(request=VersionInput, responses={200: PreviewOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        """The pairs and prompts per split that creating a version with this body would
+        give now, without creating it (the name is ignored)."""
+        data = VersionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields: dict[str, Any] = dict(data.validated_data)
+        fields.pop("name")
+        seed, split = fields.pop("seed"), fields.pop("split", None) or DEFAULT_SPLIT
+        counts = dataset_version_preview(
+            project=self.project, rule=Rule(**fields), seed=seed, split=dict(split)
+        )
+        return Response(PreviewOutput(counts).data)
 
 
 class DatasetVersionDetailView(ProjectScoped, APIView):

@@ -77,6 +77,11 @@ urlpatterns = [
         name="dataset-versions",
     ),
     path(
+        "projects/<int:project_id>/datasets/preview/",
+        datasets.DatasetVersionPreviewView.as_view(),
+        name="dataset-version-preview",
+    ),
+    path(
         "projects/<int:project_id>/datasets/<int:number>/",
         datasets.DatasetVersionDetailView.as_view(),
         name="dataset-version",

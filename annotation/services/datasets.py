@@ -151,6 +151,30 @@ def dataset_version_create(
         raise
 
 
+def dataset_version_preview(
+    *,
+    project: Project,
+    rule: Rule,
+    seed: int = 0,
+    split: dict[str, float] | None = None,
+) -> dict[str, dict[str, int]]:
+    """The pairs and prompts each split of a version with this rule, seed and split would
+    hold, counted by the build's own selection and split without writing anything: a
+    version with an empty validation split can be seen coming. Rankings made since beat
+    last expanded them (``RANKWISE_PIPELINE_EVERY_SECONDS``) are not counted yet, and a
+    consensus rule counts the consensus as beat last refreshed it."""
+    rule.validate()
+    shares = split_validate(DEFAULT_SPLIT if split is None else split)
+    version = DatasetVersion(project=project, seed=seed, split=shares)  # never saved
+    if connection.vendor != "postgresql":
+        return _by_split(_split_counts(_embedded_rows(project, rule, version)))
+    statement = _CONSENSUS_PREVIEW if rule.pairs == "consensus" else _PER_RATER_PREVIEW
+    with connection.cursor() as cursor:
+        cursor.execute(statement, _params(project, rule, version))
+        (found_json,) = cursor.fetchone()
+    return _by_split(json.loads(found_json) if isinstance(found_json, str) else found_json)
+
+
 def _version_start(
     project: Project,
     rule: Rule,
@@ -252,6 +276,29 @@ def _build_embedded(
 ) -> tuple[dict[str, Any], str]:
     """The per-rater build for the embedded SQLite database, in Python: the same rows,
     splits and hash as the PostgreSQL statement, for the small projects that mode holds."""
+    rows = _embedded_rows(project, rule, version)
+    DatasetPair.objects.bulk_create(
+        DatasetPair(
+            version=version, prompt_id=p, ranking_id=r, chosen_id=c, rejected_id=x, split=split
+        )
+        for split, p, r, c, x in rows
+    )
+    used = RankingExpansion.objects.filter(ranking_id__in={row[2] for row in rows})
+    DatasetRanking.objects.bulk_create(
+        DatasetRanking(version=version, ranking_id=ranking, revision=revision)
+        for ranking, revision in used.values_list("ranking_id", "revision")
+    )
+    text = "\n".join(
+        f"{p}:{c}:{x}:{1.0:.6f}:{split}"
+        for p, c, x, split in sorted((r[1], r[3], r[4], r[0]) for r in rows)
+    )
+    return _summary((used.count(), _split_counts(rows), hashlib.sha256(text.encode()).hexdigest()))
+
+
+def _embedded_rows(
+    project: Project, rule: Rule, version: DatasetVersion
+) -> list[tuple[str, int, int, int, int]]:
+    """(split, prompt, ranking, chosen, rejected) of every pair a per-rater version takes."""
     if rule.pairs == "consensus":
         raise NotSupportedError("Consensus versions are built by PostgreSQL (DATABASE_URL).")
     authors = Q(annotator__isnull=False)
@@ -265,33 +312,22 @@ def _build_embedded(
     prompt_of = dict(rankings.values_list("id", "prompt_id"))
     raters = Counter(prompt_of.values())
     least = rule.min_raters or 1
-    rows = sorted(
+    return sorted(
         (_split_of(prompt, version), prompt, ranking, chosen, rejected)
         for ranking, prompt, chosen, rejected in RankingPair.objects.filter(
             ranking__in=rankings
         ).values_list("ranking_id", "prompt_id", "chosen_id", "rejected_id")
         if raters[prompt] >= least
     )
-    DatasetPair.objects.bulk_create(
-        DatasetPair(
-            version=version, prompt_id=p, ranking_id=r, chosen_id=c, rejected_id=x, split=split
-        )
-        for split, p, r, c, x in rows
-    )
-    used = RankingExpansion.objects.filter(ranking_id__in={row[2] for row in rows})
-    DatasetRanking.objects.bulk_create(
-        DatasetRanking(version=version, ranking_id=ranking, revision=revision)
-        for ranking, revision in used.values_list("ranking_id", "revision")
-    )
-    splits: dict[str, list[Any]] = {}
+
+
+def _split_counts(rows: list[tuple[str, int, int, int, int]]) -> dict[str, list[int]]:
+    """{split: [pairs, prompts]} of embedded rows, as the build statement answers it."""
+    splits: dict[str, list[int]] = {}
     for split, prompts in groupby(sorted((row[0], row[1]) for row in rows), key=lambda x: x[0]):
         listed = [prompt for _, prompt in prompts]
         splits[split] = [len(listed), len(set(listed))]
-    text = "\n".join(
-        f"{p}:{c}:{x}:{1.0:.6f}:{split}"
-        for p, c, x, split in sorted((r[1], r[3], r[4], r[0]) for r in rows)
-    )
-    return _summary((used.count(), splits, hashlib.sha256(text.encode()).hexdigest()))
+    return splits
 
 
 def _split_of(prompt_id: int, version: DatasetVersion) -> str:
@@ -324,10 +360,7 @@ def _params(project: Project, rule: Rule, version: DatasetVersion) -> dict[str, 
 def _summary(row: tuple[Any, ...]) -> tuple[dict[str, Any], str]:
     """Counts and content hash from the build statement's one row."""
     rankings, splits, content_hash = row
-    found = json.loads(splits) if isinstance(splits, str) else splits
-    by_split = {name: {"pairs": 0, "prompts": 0} for name in SPLITS}
-    for name, (pairs, prompts) in found.items():
-        by_split[name] = {"pairs": pairs, "prompts": prompts}
+    by_split = _by_split(json.loads(splits) if isinstance(splits, str) else splits)
     counts = {
         "pairs": sum(s["pairs"] for s in by_split.values()),
         # Splits are prompt-disjoint, so their prompt counts add up.
@@ -336,6 +369,14 @@ def _summary(row: tuple[Any, ...]) -> tuple[dict[str, Any], str]:
         "splits": by_split,
     }
     return counts, str(content_hash)
+
+
+def _by_split(found: dict[str, list[int]]) -> dict[str, dict[str, int]]:
+    """{split: [pairs, prompts]} as {split: {"pairs", "prompts"}}, every split present."""
+    by_split = {name: {"pairs": 0, "prompts": 0} for name in SPLITS}
+    for name, (pairs, prompts) in found.items():
+        by_split[name] = {"pairs": pairs, "prompts": prompts}
+    return by_split
 
 
 _R, _E, _RP = Ranking._meta.db_table, RankingExpansion._meta.db_table, RankingPair._meta.db_table
@@ -357,11 +398,15 @@ _UNIT = """CROSS JOIN LATERAL (SELECT
 
 # What the build statement answers, from its ``pairs`` and ``lineage`` CTEs: the lineage
 # size, {split: [pairs, prompts]}, and the content hash over the pairs in a fixed order.
-_SUMMARY = """
-    SELECT (SELECT count(*) FROM lineage),
-           (SELECT coalesce(jsonb_object_agg(split, jsonb_build_array(n, prompts)), '{}')
+# The pairs CTE's {split: [pairs, prompts]}.
+_SPLIT_COUNTS = """(SELECT coalesce(jsonb_object_agg(split, jsonb_build_array(n, prompts)), '{}')
             FROM (SELECT split, count(*) AS n, count(DISTINCT prompt_id) AS prompts
-                  FROM pairs GROUP BY split) s),
+                  FROM pairs GROUP BY split) s)"""
+# What the build statement answers, from its ``pairs`` and ``lineage`` CTEs: the lineage
+# size, {split: [pairs, prompts]}, and the content hash over the pairs in a fixed order.
+_SUMMARY = f"""
+    SELECT (SELECT count(*) FROM lineage),
+           {_SPLIT_COUNTS},
            (SELECT encode(sha256(convert_to(coalesce(string_agg(
                 prompt_id || ':' || chosen_id || ':' || rejected_id || ':'
                 || round(weight::numeric, 6) || ':' || split, E'\\n'
@@ -369,10 +414,8 @@ _SUMMARY = """
             FROM pairs)"""
 
 # Per rater: every pair of every ranking that passes the filters, with how many rankings
-# the prompt has. The rows go in split and prompt order, so the split index only appends
-# and an export of one split reads its rows together.
-_PER_RATER_VERSION = f"""
-    WITH rk AS (
+# the prompt has.
+_RATER_RANKINGS = f"""rk AS (
         SELECT r.id, r.prompt_id, count(*) OVER (PARTITION BY r.prompt_id) AS n
         FROM {_R} r
         WHERE r.project_id = %(project)s AND r.kind = 'ranked'
@@ -380,15 +423,20 @@ _PER_RATER_VERSION = f"""
           AND CASE WHEN r.annotator_id IS NULL THEN %(include_imported)s
                    ELSE (%(rater_ids)s::bigint[] IS NULL OR r.annotator_id = ANY(%(rater_ids)s))
               END
-    ), pairs AS (
-        INSERT INTO {_DP} (version_id, prompt_id, chosen_id, rejected_id, weight, split,
-                           ranking_id)
-        SELECT %(version)s, x.prompt_id, x.chosen_id, x.rejected_id, 1.0, x.split, x.ranking_id
-        FROM (
+    )"""
+_RATER_PAIRS = f"""
             SELECT rp.prompt_id, rp.chosen_id, rp.rejected_id, rp.ranking_id, {_SPLIT} AS split
             FROM rk JOIN {_RP} rp ON rp.ranking_id = rk.id
             {_UNIT.format(prompt="rk.prompt_id")}
-            WHERE rk.n >= %(min_raters)s
+            WHERE rk.n >= %(min_raters)s"""
+# The rows go in split and prompt order, so the split index only appends and an export of
+# one split reads its rows together.
+_PER_RATER_VERSION = f"""
+    WITH {_RATER_RANKINGS}, pairs AS (
+        INSERT INTO {_DP} (version_id, prompt_id, chosen_id, rejected_id, weight, split,
+                           ranking_id)
+        SELECT %(version)s, x.prompt_id, x.chosen_id, x.rejected_id, 1.0, x.split, x.ranking_id
+        FROM ({_RATER_PAIRS}
         ) x
         ORDER BY x.split, x.prompt_id, x.ranking_id, x.chosen_id, x.rejected_id
         RETURNING prompt_id, chosen_id, rejected_id, weight, split, ranking_id
@@ -398,14 +446,16 @@ _PER_RATER_VERSION = f"""
         WHERE e.ranking_id IN (SELECT ranking_id FROM pairs)
         RETURNING ranking_id
     ){_SUMMARY}"""
+_PER_RATER_PREVIEW = f"""
+    WITH {_RATER_RANKINGS}, pairs AS ({_RATER_PAIRS}
+    ) SELECT {_SPLIT_COUNTS}"""
 
 # By consensus: the pairs the stored consensus orders, weighted by the share of the raters
 # who agree, a tie counting half (consensus_update stores the votes with each pair); the
 # lineage is the rankings it was made of (consensus_store.RATER_RANKINGS), for every prompt
 # with a pair in the version. The split is worked out once per prompt, not once per pair;
 # the rows go in unsorted (sorting 600,000 of them cost about as much as it saved).
-_CONSENSUS_VERSION = f"""
-    WITH prompts AS MATERIALIZED (
+_CONSENSUS_VOTES = f"""prompts AS MATERIALIZED (
         SELECT pc.prompt_id, pc.pairs, pc.strengths, {_SPLIT} AS split
         FROM {_PC} pc {_UNIT.format(prompt="pc.prompt_id")}
         WHERE pc.project_id = %(project)s AND pc.method = %(method)s
@@ -418,13 +468,18 @@ _CONSENSUS_VERSION = f"""
                (p.pair ->> 2)::float AS agree, (p.pair ->> 3)::float AS disagree,
                (p.pair ->> 4)::float AS tie
         FROM prompts x CROSS JOIN LATERAL jsonb_array_elements(x.pairs) AS p(pair)
-    ), pairs AS (
-        INSERT INTO {_DP} (version_id, prompt_id, chosen_id, rejected_id, weight, margin, split)
-        SELECT %(version)s, v.prompt_id, v.chosen, v.rejected, v.weight, v.margin, v.split
+    )"""
+_CONSENSUS_PAIRS = """
+        SELECT v.prompt_id, v.chosen, v.rejected, v.weight, v.margin, v.split
         FROM (
             SELECT voted.*, (agree + 0.5 * tie) / (agree + disagree + tie) AS weight FROM voted
         ) v
-        WHERE v.weight >= %(min_agreement)s - 1e-9
+        WHERE v.weight >= %(min_agreement)s - 1e-9"""
+_CONSENSUS_VERSION = f"""
+    WITH {_CONSENSUS_VOTES}, pairs AS (
+        INSERT INTO {_DP} (version_id, prompt_id, chosen_id, rejected_id, weight, margin, split)
+        SELECT %(version)s, x.* FROM ({_CONSENSUS_PAIRS}
+        ) x
         RETURNING prompt_id, chosen_id, rejected_id, weight, split
     ), lineage AS (
         INSERT INTO {_DR} (version_id, ranking_id, revision)
@@ -433,3 +488,6 @@ _CONSENSUS_VERSION = f"""
           AND r.prompt_id IN (SELECT prompt_id FROM pairs)
         RETURNING ranking_id
     ){_SUMMARY}"""
+_CONSENSUS_PREVIEW = f"""
+    WITH {_CONSENSUS_VOTES}, pairs AS ({_CONSENSUS_PAIRS}
+    ) SELECT {_SPLIT_COUNTS}"""
