@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import type { HistoryEntry } from '../api/workspace';
-import { LOCKED_NOTE, type HistoryState } from '../workspace/useWayBack';
+import { FLAGGED_NOTE, LOCKED_NOTE, type HistoryState } from '../workspace/useWayBack';
 
 const KIND_LABELS: Record<HistoryEntry['kind'], string> = {
   ranked: 'Ranked',
@@ -36,7 +36,7 @@ interface HistoryPanelProps {
 
 function why(entry: HistoryEntry, locked: boolean): string | undefined {
   if (locked) return LOCKED_NOTE;
-  if (entry.kind === 'flagged') return 'A flagged item goes to an admin: it cannot be changed here.';
+  if (entry.kind === 'flagged') return FLAGGED_NOTE;
   return undefined;
 }
 

@@ -228,7 +228,9 @@ export function WorkspacePage({ projectId, user }: WorkspacePageProps) {
     if (reopened === null || !project) return null;
     switch (reopened.status) {
       case 'loading':
-        return <Loading>{reopened.promptId === null ? 'Opening your previous item…' : 'Opening the item…'}</Loading>;
+        return (
+          <Loading>{reopened.promptId === null ? 'Opening your previous item…' : 'Opening the item…'}</Loading>
+        );
       case 'error':
         return (
           <div className="state state--error" role="alert">
@@ -240,7 +242,17 @@ export function WorkspacePage({ projectId, user }: WorkspacePageProps) {
           </div>
         );
       case 'ready':
-        return <Revising item={reopened.item} project={project} scope={scope} paused={shortcutsOpen} advanceAfterRank={preferences.advance_after_rank} onSave={wayBack.save} onClose={wayBack.close} />;
+        return (
+          <Revising
+            item={reopened.item}
+            project={project}
+            scope={scope}
+            paused={shortcutsOpen}
+            advanceAfterRank={preferences.advance_after_rank}
+            onSave={wayBack.save}
+            onClose={wayBack.close}
+          />
+        );
     }
   }
 

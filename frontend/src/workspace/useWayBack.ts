@@ -22,6 +22,7 @@ export type Reopened =
 
 export const LOCKED_NOTE =
   'Rankings in this project are locked: your earlier items can no longer be changed.';
+export const FLAGGED_NOTE = 'A flagged item goes to an admin: it cannot be changed here.';
 
 interface WayBackOptions {
   projectId: number;
@@ -75,7 +76,7 @@ export function useWayBack({ projectId, session, locked, onUnauthenticated }: Wa
           return;
         }
         setReopened(null);
-        session.inform('warning', item.ranking.kind === 'flagged' ? 'A flagged item goes to an admin: it cannot be changed here.' : LOCKED_NOTE);
+        session.inform('warning', item.ranking.kind === 'flagged' ? FLAGGED_NOTE : LOCKED_NOTE);
       } catch (err) {
         if (mine !== ticket.current) return;
         const error = toApiError(err);
@@ -115,10 +116,13 @@ export function useWayBack({ projectId, session, locked, onUnauthenticated }: Wa
       return;
     }
     const after = from === null ? 0 : entries.findIndex((entry) => entry.prompt_id === from) + 1;
-    const target = (from !== null && after === 0 ? [] : entries.slice(after)).find((e) => e.kind !== 'flagged');
+    // Not found (older than the page of history): nothing to go on from.
+    const rest = from !== null && after === 0 ? [] : entries.slice(after);
+    const target = rest.find((entry) => entry.kind !== 'flagged');
     if (!target) {
       setReopened(null);
-      session.inform('warning', from === null ? 'You have not ranked anything here yet.' : 'There is no earlier item in your recent history.');
+      const none = from === null ? 'You have not ranked anything here yet.' : 'There is no earlier item in your recent history.';
+      session.inform('warning', none);
       return;
     }
     setReopened({ status: 'loading', promptId: target.prompt_id });
