@@ -64,3 +64,16 @@ def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                     "413", {"description": TOO_LARGE, "content": reference}
                 )
     return result
+
+
+def schema_keywords(**keywords: Any) -> dict[str, Any]:
+    """For ``extend_schema_serializer(extensions=...)``: JSON Schema keywords that say what
+    the serializer enforces beyond its fields, e.g. ``additionalProperties=False`` for one
+    that refuses unknown keys (``merge_schema_keywords`` moves them into its component)."""
+    return {"x-schema-keywords": keywords}
+
+
+def merge_schema_keywords(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    for component in result.get("components", {}).get("schemas", {}).values():
+        component.update(component.pop("x-schema-keywords", {}))
+    return result

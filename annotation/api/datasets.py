@@ -53,7 +53,8 @@ class VersionInput(serializers.Serializer):
         min_value=1, max_value=50, required=False, allow_null=True, default=None
     )
     rater_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        # A user id: larger numbers name nobody, and PostgreSQL refuses them past bigint.
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         required=False,
         allow_null=True,
         default=None,

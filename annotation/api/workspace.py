@@ -21,6 +21,7 @@ from annotation.models import Ranking
 from annotation.permissions import IsProjectAnnotator, ProjectScoped
 from annotation.services.preferences import preferences_update
 from annotation.workspace import annotator_history, annotator_preferences, annotator_ranked_item
+from config.schema import schema_keywords
 
 
 def _user_id(request: Request) -> int:
@@ -125,7 +126,10 @@ class PreferencesOutput(serializers.Serializer):
     )
 
 
-@extend_schema_serializer(component_name="PreferencesUpdate")
+@extend_schema_serializer(
+    component_name="PreferencesUpdate",
+    extensions=schema_keywords(additionalProperties=False, minProperties=1),
+)
 class PreferencesInput(serializers.Serializer):
     advance_after_rank = StrictBooleanField(
         required=False,

@@ -138,3 +138,14 @@ def test_a_member_patch_without_a_role_changes_nothing(schema, project, member, 
     assert "role" not in schema["components"]["schemas"]["PatchedMemberRoleRequest"].get(
         "required", []
     )
+
+
+def test_the_schema_says_a_training_config_takes_known_settings_only(schema):
+    config = schema["components"]["schemas"]["TrainingConfigInputRequest"]
+    assert config["additionalProperties"] is False
+    assert "x-schema-keywords" not in config
+
+
+def test_the_schema_says_a_preferences_patch_changes_one_known_preference_or_more(schema):
+    update = schema["components"]["schemas"]["PatchedPreferencesUpdateRequest"]
+    assert (update["additionalProperties"], update["minProperties"]) == (False, 1)

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import NestedInput, StrictBooleanField
-from config.schema import conflict_responses
+from config.schema import conflict_responses, schema_keywords
 from training.models import (
     Dispute,
     ModelVersion,
@@ -35,7 +35,9 @@ from training.services import backbones, registry, runs, scoring
 MODES = ["full", "top_layers", "head"]
 
 
-@extend_schema_serializer(component_name="TrainingConfigInput")
+@extend_schema_serializer(
+    component_name="TrainingConfigInput", extensions=schema_keywords(additionalProperties=False)
+)
 class ConfigInput(NestedInput):
     backbone = serializers.CharField(
         required=False,
