@@ -114,9 +114,12 @@ def test_an_admin_edits_archives_and_unarchives_a_project(page: Page, run_by_ada
     sign_in(page, "ada", f"/projects/{run_by_ada.pk}/settings")
 
     page.get_by_label("Name", exact=True).fill("Harmless answers (2025)")
+    page.get_by_label("Show answers as raw text").check()
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_text("Settings saved.")).to_be_visible()
     expect(page.locator(".dashboard__project")).to_have_text("Harmless answers (2025)")
+    run_by_ada.refresh_from_db()
+    assert run_by_ada.default_raw_text is True
 
     page.get_by_role("button", name="Archive project").click()
     page.get_by_role("dialog").get_by_role("button", name="Archive project").click()

@@ -16,6 +16,7 @@ interface Draft {
   goldPercent: string;
   leaseMinutes: string;
   rankingsLocked: boolean;
+  defaultRawText: boolean;
 }
 
 const NEW_PROJECT: Draft = {
@@ -28,6 +29,7 @@ const NEW_PROJECT: Draft = {
   goldPercent: '0',
   leaseMinutes: '10',
   rankingsLocked: false,
+  defaultRawText: false,
 };
 
 function draftOf(project: Project): Draft {
@@ -42,6 +44,7 @@ function draftOf(project: Project): Draft {
     goldPercent: String(Math.round((project.gold_rate ?? 0) * 100 * 1000) / 1000),
     leaseMinutes: String(project.lease_minutes ?? 10),
     rankingsLocked: project.rankings_locked ?? false,
+    defaultRawText: project.default_raw_text ?? false,
   };
 }
 
@@ -55,6 +58,7 @@ const API_FIELDS = fieldsNamed(
   'gold_rate',
   'lease_minutes',
   'rankings_locked',
+  'default_raw_text',
 );
 
 function wholeNumber(text: string, least: number, most: number): string[] | undefined {
@@ -121,7 +125,11 @@ export function ProjectForm({ project, onSaved }: ProjectFormProps) {
     setErrors(NO_ERRORS);
     const saved = await action.run('save', () =>
       editing
-        ? updateProject(project.id, { ...settings, rankings_locked: draft.rankingsLocked })
+        ? updateProject(project.id, {
+            ...settings,
+            rankings_locked: draft.rankingsLocked,
+            default_raw_text: draft.defaultRawText,
+          })
         : createProject({ ...settings, slug: draft.slug.trim() }),
     );
     if (saved) onSaved(saved);
@@ -250,6 +258,17 @@ export function ProjectForm({ project, onSaved }: ProjectFormProps) {
           }}
           errors={shown.fields.rankings_locked}
           hint="Annotators can no longer revise their rankings."
+        />
+      )}
+      {editing && (
+        <CheckboxField
+          label="Show answers as raw text"
+          checked={draft.defaultRawText}
+          onChange={(checked) => {
+            change('defaultRawText', checked);
+          }}
+          errors={shown.fields.default_raw_text}
+          hint="Cards start as plain text instead of rendered markdown; each annotator can still switch a card (R)."
         />
       )}
       <GuidelinesEditor
