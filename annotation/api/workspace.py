@@ -21,6 +21,7 @@ from annotation.models import Ranking
 from annotation.permissions import IsProjectAnnotator, ProjectScoped
 from annotation.services.preferences import preferences_update
 from annotation.workspace import annotator_history, annotator_preferences, annotator_ranked_item
+from config.fields import StrictBooleanField
 from config.schema import schema_keywords
 
 
@@ -105,18 +106,6 @@ class HistoryItemView(ProjectScoped, APIView):
             "can_revise": not self.project.rankings_locked and ranking.kind != Ranking.Kind.FLAGGED,
         }
         return Response(HistoryItemOutput(data).data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON true or false, nothing that merely reads as one ("yes", 1, "false")."""
-
-    default_error_messages = {"invalid": "Must be true or false."}
-
-    def to_internal_value(self, data: Any) -> bool:
-        if isinstance(data, bool):
-            return data
-        self.fail("invalid")
-        raise AssertionError("unreachable")  # fail() raises
 
 
 @extend_schema_serializer(component_name="Preferences")
