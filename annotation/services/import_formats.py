@@ -81,9 +81,34 @@ class FileType:
 
 @dataclass(frozen=True)
 class RawRecord:
-    where: str  # "line 3" or "row 3", the prefix of every message about this record
+    where: str  # "line 3" or "row 3": where the record is in the file
     data: dict[str, Any] | None
     error: str | None = None  # why the record could not even be read
+    record_id: str | None = None  # its id field, when it has one that can be shown
+
+    @property
+    def named(self) -> str:
+        """The prefix of every message about this record: "line 12 (id q-017)"."""
+        return f"{self.where} (id {self.record_id})" if self.record_id else self.where
+
+
+MAX_SHOWN_ID = 60
+
+
+def shown_id(value: Any) -> str | None:
+    """A record's id as a message shows it; ``None`` when there is none to show.
+
+    A long id is cut and one with control characters quoted, so that a message stays one
+    readable line whatever the file holds.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if len(text) > MAX_SHOWN_ID:
+        text = text[: MAX_SHOWN_ID - 20] + "…"
+    return text if text.isprintable() else repr(text)
 
 
 @dataclass(frozen=True)
@@ -95,7 +120,7 @@ class CompletionIn:
 
 @dataclass(frozen=True)
 class ImportItem:
-    where: str
+    where: str  # the record's place and id, as messages name it: "line 12 (id q-017)"
     external_id: str
     text: str
     messages: list[dict[str, Any]] | None
@@ -216,7 +241,8 @@ def _object_record(where: str, data: Any, what: str) -> RawRecord:
     if not isinstance(data, dict):
         return RawRecord(where, None, f"{what}, not {_json_type(data)}.")
     # A null optional field means the same as an absent one (Parquet nulls, mostly).
-    return RawRecord(where, {k: v for k, v in data.items() if v is not None})
+    record = {k: v for k, v in data.items() if v is not None}
+    return RawRecord(where, record, record_id=shown_id(record.get("id")))
 
 
 def _csv_records(lines: _BoundedLines) -> Iterator[RawRecord]:
@@ -307,10 +333,12 @@ def _column_name(name: str) -> str:
 def _csv_record(where: str, columns: list[str], cells: list[str]) -> RawRecord:
     if len(cells) != len(columns):
         return RawRecord(where, None, f"Expected {len(columns)} cells, found {len(cells)}.")
+    named = dict(zip(columns, cells, strict=True))
     try:
-        return RawRecord(where, csv_cells_to_record(dict(zip(columns, cells, strict=True))))
+        record = csv_cells_to_record(named)
     except RecordInvalid as exc:
-        return RawRecord(where, None, str(exc))
+        return RawRecord(where, None, str(exc), record_id=shown_id(named.get("id")))
+    return RawRecord(where, record, record_id=shown_id(record.get("id")))
 
 
 JSON_COLUMNS = frozenset({"messages", "completions", "metadata", "gold_ranking"})

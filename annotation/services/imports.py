@@ -197,26 +197,26 @@ def _valid_items(run: _Run, records: Iterable[RawRecord]) -> Iterator[ImportItem
     for record in records:
         run.record_read()
         if record.data is None:
-            run.reject(record.where, record.error or "Unreadable record.")
+            run.reject(record.named, record.error or "Unreadable record.")
             continue
         if run.kind is None:
             run.kind = record_kind(record.data)
             run.report.kind = run.kind
         try:
-            item = record_parse(record.where, record.data, run.kind)
+            item = record_parse(record.named, record.data, run.kind)
         except RecordInvalid as exc:
-            run.reject(record.where, str(exc))
+            run.reject(record.named, str(exc))
             continue
-        if _first_sighting(run, item):
+        if _first_sighting(run, item, record.where):
             yield item
     if run.kind is None and run.report.skipped:
         # Not one record could be read: still a file of items, just a broken one.
         run.kind = RecordKind.ITEMS
 
 
-def _first_sighting(run: _Run, item: ImportItem) -> bool:
-    first = run.first_seen.setdefault(item.external_id, item.where)
-    if first != item.where:
+def _first_sighting(run: _Run, item: ImportItem, where: str) -> bool:
+    first = run.first_seen.setdefault(item.external_id, where)
+    if first != where:
         run.reject(item.where, f"id: {item.external_id!r} was already used on {first}.")
         return False
     return True

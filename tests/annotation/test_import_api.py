@@ -97,8 +97,8 @@ def test_an_invalid_record_is_a_400_naming_its_line_and_nothing_is_stored(admin_
         "error": {
             "status": 400,
             "code": "invalid",
-            "message": "line 3: completions: This field is required.",
-            "fields": {"file": ["line 3: completions: This field is required."]},
+            "message": "line 3 (id x): completions: This field is required.",
+            "fields": {"file": ["line 3 (id x): completions: This field is required."]},
         }
     }
     assert not Prompt.objects.exists()
@@ -108,7 +108,7 @@ def test_the_400_lists_the_first_hundred_errors_and_the_total(admin_client, proj
     response = upload(admin_client, project, jsonl([{"id": f"bad-{n}"} for n in range(130)]))
     listed = response.json()["error"]["fields"]["file"]
     assert len(listed) == 101
-    assert listed[0].startswith("line 1: ")
+    assert listed[0].startswith("line 1 (id bad-0): ")
     assert listed[-1] == "130 problems in all; the first 100 are listed."
 
 
@@ -118,7 +118,7 @@ def test_skip_invalid_imports_the_rest_and_reports_what_was_skipped(admin_client
     assert response.status_code == 201
     body = response.json()
     assert (body["created"], body["skipped"]) == (2, 1)
-    assert body["errors"] == ["line 2: completions: This field is required."]
+    assert body["errors"] == ["line 2 (id x): completions: This field is required."]
 
 
 def test_an_unknown_file_type_is_a_400(admin_client, project):

@@ -46,7 +46,7 @@ def test_an_invalid_file_lists_its_errors_and_imports_nothing(tmp_path, project)
     with pytest.raises(CommandError, match=r"Nothing imported: 2 problem\(s\) in items\.jsonl"):
         call_command("import_items", project.slug, str(path), stderr=(err := StringIO()))
     assert err.getvalue().splitlines() == [
-        "line 2: prompt: This field is required (or give messages).",
+        "line 2 (id x): prompt: This field is required (or give messages).",
         "line 3: Invalid JSON: Expecting property name enclosed in double quotes (column 2).",
     ]
     assert not Prompt.objects.exists()
@@ -57,7 +57,7 @@ def test_skip_invalid_imports_the_valid_records_and_lists_the_skipped(tmp_path, 
     out, err = import_items(project.slug, str(path), "--skip-invalid")
     assert "1 created" in out
     assert "1 skipped" in out
-    assert err.strip() == "line 2: prompt: This field is required (or give messages)."
+    assert err.strip() == "line 2 (id x): prompt: This field is required (or give messages)."
 
 
 def test_source_names_the_rankings_of_a_pairs_file(tmp_path, project):

@@ -176,7 +176,7 @@ def test_a_job_with_an_invalid_record_stores_nothing_and_names_its_line(
     records = [ImportRecordFactory(), ImportRecordFactory(), {"id": "x", "prompt": "Hi?"}]
     job = job_of(admin_client, project, queue(jsonl(records)))
     assert job["status"] == "failed"
-    assert job["errors"] == ["line 3: completions: This field is required."]
+    assert job["errors"] == ["line 3 (id x): completions: This field is required."]
     assert (job["error"], job["error_total"]) == (job["errors"][0], 1)
     assert (job["rows_read"], job["rows_stored"], job["rows_rejected"]) == (3, 0, 1)
     assert job["report"] is None
@@ -201,7 +201,7 @@ def test_a_skip_invalid_job_stores_the_valid_records_and_reports_the_others(
     job = job_of(admin_client, project, queue(jsonl(records), skip_invalid="true"))
     assert job["status"] == "succeeded"
     assert (job["report"]["created"], job["report"]["skipped"]) == (2, 1)
-    assert job["errors"] == ["line 2: completions: This field is required."]
+    assert job["errors"] == ["line 2 (id x): completions: This field is required."]
     assert (job["rows_stored"], job["rows_rejected"], job["error_total"]) == (2, 1, 1)
     assert Prompt.objects.count() == 2
 

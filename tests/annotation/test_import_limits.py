@@ -240,12 +240,12 @@ def test_an_over_long_field_refuses_the_import_naming_its_line_and_field(project
     short = [{"text": "Yes."}, {"text": "No."}]
     records = [
         ImportRecordFactory(prompt="Short?", completions=short),
-        ImportRecordFactory(prompt="Too long?!?", completions=short),
+        ImportRecordFactory(id="long", prompt="Too long?!?", completions=short),
     ]
     with pytest.raises(ImportInvalid) as caught:
         items_import(project=project, file=io.BytesIO(jsonl(records)), file_name="x.jsonl")
     assert caught.value.errors == [
-        "line 2: prompt: Ensure this field has no more than 10 characters (it has 11)."
+        "line 2 (id long): prompt: Ensure this field has no more than 10 characters (it has 11)."
     ]
     assert not Prompt.objects.exists()
 
@@ -274,7 +274,7 @@ def test_a_csv_metadata_cell_nested_5000_deep_is_a_400_naming_its_line(admin_cli
     content = f'id,prompt,completion_1,completion_2,metadata\na,Hi?,x,y,"{nested(5000)}"\n'
     response = upload(admin_client, project, content.encode(), "x.csv")
     assert response.status_code == 400
-    assert response.json()["error"]["message"] == f"line 2: metadata: {DEPTH_ERROR}"
+    assert response.json()["error"]["message"] == f"line 2 (id a): metadata: {DEPTH_ERROR}"
 
 
 @pytest.mark.django_db

@@ -125,45 +125,48 @@ TWO = [{"text": "a"}, {"text": "b"}]
 @pytest.mark.parametrize(
     ("bad_line", "message"),
     [
-        (b'{"id": "x", "prompt": ', "Invalid JSON: Expecting value (column 23)."),
-        (b'"just a string"', "Each line must be a JSON object, not a string."),
-        ({"prompt": "Hi?", "completions": TWO}, "id: This field is required."),
-        ({"id": "x", "completions": TWO}, "prompt: This field is required (or give messages)."),
-        ({"id": "x", "prompt": "Hi?"}, "completions: This field is required."),
+        (b'{"id": "x", "prompt": ', "line 3: Invalid JSON: Expecting value (column 23)."),
+        (b'"just a string"', "line 3: Each line must be a JSON object, not a string."),
+        ({"prompt": "Hi?", "completions": TWO}, "line 3: id: This field is required."),
+        (
+            {"id": "x", "completions": TWO},
+            "line 3 (id x): prompt: This field is required (or give messages).",
+        ),
+        ({"id": "x", "prompt": "Hi?"}, "line 3 (id x): completions: This field is required."),
         (
             {"id": "x", "prompt": ["Hi?"], "completions": TWO},
-            "prompt: Expected a string, got a list.",
+            "line 3 (id x): prompt: Expected a string, got a list.",
         ),
         (
             {"id": "x", "prompt": "Hi?", "completions": {}},
-            "completions: Expected a list, got an object.",
+            "line 3 (id x): completions: Expected a list, got an object.",
         ),
         (
             {"id": "x", "prompt": "Hi?", "completions": TWO[:1]},
-            "completions: Give at least 2 completions.",
+            "line 3 (id x): completions: Give at least 2 completions.",
         ),
         (
             {"id": "x", "prompt": "Hi?", "completions": TWO * 9},
-            "completions: Give at most 16 completions.",
+            "line 3 (id x): completions: Give at most 16 completions.",
         ),
         (
             {"id": "x", "prompt": "Hi?", "completions": [{"text": "a"}, {"text": ""}]},
-            "completions.1.text: This field may not be blank.",
+            "line 3 (id x): completions.1.text: This field may not be blank.",
         ),
         (
             {"id": "x", "prompt": "Hi?", "completions": TWO, "gold_ranking": [[0]]},
-            "gold_ranking: Every completion must be ranked; missing: 1.",
+            "line 3 (id x): gold_ranking: Every completion must be ranked; missing: 1.",
         ),
         (
             {"id": "x", "prompt": "Hi?", "completions": TWO, "gold_ranking": [[0], [2]]},
-            "gold_ranking.1: Position 2 is out of range: positions are 0 to 1.",
+            "line 3 (id x): gold_ranking.1: Position 2 is out of range: positions are 0 to 1.",
         ),
     ],
 )
 def test_a_file_with_one_bad_record_stores_nothing_and_names_its_line(project, bad_line, message):
     content = jsonl([ImportRecordFactory(), ImportRecordFactory(), bad_line, ImportRecordFactory()])
     invalid = refusal(project, content)
-    assert invalid.errors == [f"line 3: {message}"]
+    assert invalid.errors == [message]
     assert invalid.total == 1
     assert not Prompt.objects.filter(project=project).exists()
     assert not Completion.objects.exists()
@@ -172,14 +175,16 @@ def test_a_file_with_one_bad_record_stores_nothing_and_names_its_line(project, b
 def test_a_bad_record_in_a_later_batch_rolls_back_the_earlier_batches(project):
     records = [ImportRecordFactory() for _ in range(25)] + [{"id": "bad"}]
     invalid = refusal(project, jsonl(records), batch_size=10)
-    assert invalid.errors == ["line 26: prompt: This field is required (or give messages)."]
+    assert invalid.errors == [
+        "line 26 (id bad): prompt: This field is required (or give messages)."
+    ]
     assert not Prompt.objects.exists()
 
 
 def test_an_id_used_twice_in_one_file_is_an_error_on_the_later_line(project):
     records = [ImportRecordFactory(id="x"), ImportRecordFactory(), ImportRecordFactory(id="x")]
     invalid = refusal(project, jsonl(records))
-    assert invalid.errors == ["line 3: id: 'x' was already used on line 1."]
+    assert invalid.errors == ["line 3 (id x): id: 'x' was already used on line 1."]
     assert not Prompt.objects.exists()
 
 
@@ -188,8 +193,8 @@ def test_every_bad_record_is_counted_but_only_the_first_hundred_are_listed(proje
     invalid = refusal(project, jsonl(records))
     assert invalid.total == 150
     assert len(invalid.errors) == 100
-    assert invalid.errors[0].startswith("line 2: ")
-    assert invalid.errors[99].startswith("line 101: ")
+    assert invalid.errors[0].startswith("line 2 (id bad-0): ")
+    assert invalid.errors[99].startswith("line 101 (id bad-99): ")
 
 
 def test_an_empty_file_is_refused(project):
@@ -218,7 +223,7 @@ def test_skip_invalid_imports_the_valid_records_and_reports_the_others(project):
     report = run(project, jsonl(records), skip_invalid=True)
     assert (report.created, report.skipped) == (2, 2)
     assert report.errors == [
-        "line 2: prompt: This field is required (or give messages).",
+        "line 2 (id b): prompt: This field is required (or give messages).",
         "line 3: Invalid JSON: Expecting property name enclosed in double quotes (column 2).",
     ]
     assert set(stored(project)) == {"a", "c"}
@@ -294,7 +299,7 @@ def test_the_completions_of_a_ranked_item_cannot_change(project, member):
     invalid = refusal(project, jsonl(changed))
     line = [r["id"] for r in records].index(ranked) + 1
     assert invalid.errors == [
-        f"line {line}: completions: item '{ranked}' already has 2 rankings; its completions "
+        f"line {line} (id {ranked}): completions: item '{ranked}' already has 2 rankings; its completions "
         "cannot change. Import it under a new id."
     ]
     assert stored(project) == before
@@ -326,7 +331,7 @@ def test_the_completions_of_an_item_an_annotator_holds_cannot_change(project, me
     assignment_next(project=project, annotator=member(Role.ANNOTATOR))
     invalid = refusal(project, jsonl([{**record, "completions": record["completions"][:2]}]))
     assert invalid.errors == [
-        "line 1: completions: item 'x' is being ranked right now; its completions cannot change "
+        "line 1 (id x): completions: item 'x' is being ranked right now; its completions cannot change "
         "while an annotator holds it."
     ]
 
@@ -389,7 +394,9 @@ def test_flipping_an_imported_preference_is_refused(project):
     run(project, jsonl([record]), "pairs.jsonl")
     flipped = {**record, "chosen": record["rejected"], "rejected": record["chosen"]}
     invalid = refusal(project, jsonl([flipped]), "pairs.jsonl")
-    assert invalid.errors[0].startswith("line 1: completions: item 'p' already has 1 ranking;")
+    assert invalid.errors[0].startswith(
+        "line 1 (id p): completions: item 'p' already has 1 ranking;"
+    )
 
 
 def test_conversational_pairs_store_the_chat_prompt(project):
@@ -452,7 +459,7 @@ def test_a_csv_with_a_completions_json_column_imports(project):
 def test_a_bad_csv_row_is_named_by_its_physical_line(project):
     content = b'id,prompt,completion_1,completion_2\na,"multi\nline",x,y\nb,Hi?,x,\n'
     invalid = refusal(project, content, "items.csv")
-    assert invalid.errors == ["line 4: completions: Give at least 2 completions."]
+    assert invalid.errors == ["line 4 (id b): completions: Give at least 2 completions."]
 
 
 def parquet(rows: list[dict]) -> bytes:
@@ -473,11 +480,28 @@ def test_a_parquet_file_imports_with_nested_completions(project):
     assert Prompt.objects.get(external_id=records[2]["id"]).metadata == {"topic": "t2"}
 
 
+def test_a_csv_row_whose_cells_cannot_be_read_is_named_by_its_id(project):
+    content = b"id,prompt,completion_1,completion_2,metadata\nq-017,Hi?,x,y,{oops\n"
+    invalid = refusal(project, content, "items.csv")
+    assert invalid.errors == [
+        "line 2 (id q-017): metadata: Invalid JSON: "
+        "Expecting property name enclosed in double quotes (column 2)."
+    ]
+
+
+def test_a_long_id_is_cut_in_the_message_naming_its_record(project):
+    long_id = "q" * 200
+    invalid = refusal(project, jsonl([{"id": long_id, "prompt": "Hi?"}]))
+    assert invalid.errors == [f"line 1 (id {'q' * 40}…): completions: This field is required."]
+
+
 def test_a_bad_parquet_row_is_named_by_its_row_number(project):
     records = [ImportRecordFactory() for _ in range(4)]
     records[2]["completions"] = records[2]["completions"][:1]
     invalid = refusal(project, parquet(records), "items.parquet")
-    assert invalid.errors == ["row 3: completions: Give at least 2 completions."]
+    assert invalid.errors == [
+        f"row 3 (id {records[2]['id']}): completions: Give at least 2 completions."
+    ]
 
 
 def test_a_parquet_pairs_file_records_the_preferences(project):
