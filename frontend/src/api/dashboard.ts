@@ -20,6 +20,7 @@ export type DatasetVersionStatus = Schemas['DatasetVersionStatusEnum'];
 export type PaginatedDatasetVersionList = Schemas['PaginatedDatasetVersionList'];
 export type DatasetVersionCreate = Schemas['DatasetVersionCreateRequest'];
 export type DatasetSplit = Schemas['DatasetSplitRequest'];
+export type DatasetVersionPreview = Schemas['DatasetVersionPreview'];
 export type PairsMode = Schemas['PairsEnum'];
 export type ConsensusMethod = Schemas['MethodEnum'];
 export type ExportJob = Schemas['ExportJob'];
@@ -71,6 +72,15 @@ export function listDatasetVersions(
 /** Answers the new version while it is still `building`; follow it with `getDatasetVersion`. */
 export function createDatasetVersion(projectId: number, body: DatasetVersionCreate): Promise<DatasetVersion> {
   return request<DatasetVersion>('POST', `${project(projectId)}/datasets/`, { body });
+}
+
+/** The pairs and prompts per split a version made with `body` would hold now; creates nothing. */
+export function previewDatasetVersion(
+  projectId: number,
+  body: DatasetVersionCreate,
+  signal?: AbortSignal,
+): Promise<DatasetVersionPreview> {
+  return request<DatasetVersionPreview>('POST', `${project(projectId)}/datasets/preview/`, options(signal, { body }));
 }
 
 export function getDatasetVersion(projectId: number, number: number, signal?: AbortSignal): Promise<DatasetVersion> {

@@ -25,6 +25,9 @@ interface JsonShapes {
 }
 export type TrainingRun = Omit<Schemas['TrainingRun'], keyof JsonShapes> & JsonShapes;
 export type TrainingRunDetail = Omit<Schemas['TrainingRunDetail'], keyof JsonShapes> & JsonShapes;
+export type TrainingAttempt = Schemas['TrainingAttempt'];
+/** Why a failed run failed ('' when it did not fail). */
+export type RunFailure = TrainingRun['failure'];
 export type TrainPoint = TrainingRunDetail['series']['train'][number];
 export type EvalPoint = TrainingRunDetail['series']['eval'][number];
 export type TrainingRunLog = Schemas['TrainingLog'];

@@ -56,10 +56,16 @@ export function makeRun(overrides: Partial<TrainingRunDetail> = {}): TrainingRun
     total_steps: 0,
     eta_seconds: null,
     metrics: {},
+    best_step: null,
     error: '',
+    failure: '',
     model_version: null,
     can_resume: false,
+    backbone_label: 'all-MiniLM-L6-v2 (default)',
     series: { train: [], eval: [] },
+    attempts: [],
+    // As the server lists them: here every key of the config is one the form offers.
+    chosen_settings: Object.keys(overrides.config ?? { mode: 'full' }),
     ...overrides,
   };
 }
@@ -231,6 +237,7 @@ export class FakeDashboardBackend {
       ['POST', /^reviews\/(\d+)\/$/, (req, m) => this.review(req, Number(m[1]))],
       ['GET', /^datasets\/$/, () => jsonResponse(200, page([...this.versions].sort((a, b) => b.number - a.number)))],
       ['POST', /^datasets\/$/, (req) => this.createVersion(req)],
+      ['POST', /^datasets\/preview\/$/, (req) => this.previewVersion(req)],
       ['GET', /^datasets\/(\d+)\/$/, (_req, m) => this.version(Number(m[1]))],
       ['POST', /^datasets\/(\d+)\/exports\/$/, (req, m) => this.startExport(req, Number(m[1]))],
       ['GET', /^exports\/(\d+)\/$/, (_req, m) => this.exportJob(Number(m[1]))],
@@ -280,6 +287,18 @@ export class FakeDashboardBackend {
     this.reviews = this.reviews.filter((r) => r.id !== id);
     const body = req.body as { review_status: 'resolved' | 'dismissed' };
     return jsonResponse(200, { ...item, review_status: body.review_status });
+  }
+
+  /** 40 eligible prompts of 3 pairs each, shared out by the requested split. */
+  private previewVersion(req: MockRequest): Response {
+    const split = (req.body as { split?: Record<'train' | 'validation' | 'test', number> }).split;
+    const shares = split ?? { train: 0.8, validation: 0.1, test: 0.1 };
+    const counts = (share: number) => ({ prompts: Math.round(40 * share), pairs: 3 * Math.round(40 * share) });
+    return jsonResponse(200, {
+      train: counts(shares.train),
+      validation: counts(shares.validation),
+      test: counts(shares.test),
+    });
   }
 
   private createVersion(req: MockRequest): Response {

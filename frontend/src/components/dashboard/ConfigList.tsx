@@ -8,7 +8,23 @@ const LABELS: Record<string, string> = {
   max_length: 'Max length',
   token_budget: 'Token budget',
   seed: 'Seed',
+  early_stopping_patience: 'Early stopping',
+  eval_every: 'Evaluation',
 };
+
+const MODES: Record<string, string> = { full: 'Full fine-tune', top_layers: 'Top layers', head: 'Head only' };
+
+/** A setting's value as a researcher reads it ("Full fine-tune", "after 3 evaluations…"). */
+export function describeSetting(key: string, value: unknown): string {
+  if (key === 'mode' && typeof value === 'string') return MODES[value] ?? value;
+  if (key === 'early_stopping_patience' && typeof value === 'number') {
+    return value === 0 ? 'off' : `after ${value} evaluation${value === 1 ? '' : 's'} without a validation gain`;
+  }
+  if (key === 'eval_every' && typeof value === 'number') {
+    return value === 0 ? 'about 10 times a run' : `every ${value} step${value === 1 ? '' : 's'}`;
+  }
+  return describeValue(value);
+}
 
 export function configLabel(key: string): string {
   return LABELS[key] ?? key.replaceAll('_', ' ');

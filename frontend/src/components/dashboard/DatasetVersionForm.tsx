@@ -9,6 +9,7 @@ import {
 import { formErrors, NO_ERRORS, parseNumber, type FormErrors } from '../../dashboard/formErrors';
 import { useAction } from '../../dashboard/useAction';
 import { CheckboxField, FormAlert, FormField } from './FormField';
+import { SplitPreview } from './SplitPreview';
 
 const FORM_FIELDS = ['name', 'seed', 'pairs', 'method', 'min_agreement', 'min_raters', 'include_imported', 'include_gold'];
 
@@ -111,6 +112,7 @@ export function DatasetVersionForm({ projectId, onCreated }: DatasetVersionFormP
   }
 
   const shown = action.error ? formErrors(action.error, fieldFor) : errors;
+  const asRequested = toRequest(draft);
 
   return (
     <form className="form-grid" onSubmit={(e) => void handleSubmit(e)} noValidate aria-busy={action.pending !== null}>
@@ -260,6 +262,7 @@ export function DatasetVersionForm({ projectId, onCreated }: DatasetVersionFormP
           }}
         />
       </div>
+      <SplitPreview projectId={projectId} body={'general' in asRequested ? null : asRequested} />
       <div className="form-grid__wide">
         <button type="submit" className="button button--primary" disabled={action.pending !== null}>
           {action.pending && <span className="spinner" aria-hidden="true" />}

@@ -1,4 +1,4 @@
-import { linearScale, niceTicks } from './chartScale';
+import { integerTicks, linearScale, niceTicks } from './chartScale';
 
 export interface ChartPoint {
   x: number;
@@ -11,6 +11,12 @@ export interface ChartSeries {
   points: readonly ChartPoint[];
 }
 
+/** A labelled x position drawn across the chart (the step whose weights a model kept). */
+export interface ChartMarker {
+  x: number;
+  label: string;
+}
+
 interface LineChartProps {
   title: string;
   series: readonly ChartSeries[];
@@ -19,6 +25,9 @@ interface LineChartProps {
   yDomain?: readonly [number, number];
   /** Where the x labels go; round ticks over the data when left out. */
   xTicks?: readonly number[];
+  /** x counts whole things (steps): its ticks are whole numbers. */
+  integerX?: boolean;
+  marker?: ChartMarker | null;
   formatX?: (x: number) => string;
   formatY?: (y: number) => string;
   emptyText: string;
@@ -48,14 +57,19 @@ function segments(points: readonly ChartPoint[]): { x: number; y: number }[][] {
   return runs;
 }
 
-function describe(title: string, series: readonly ChartSeries[], formatY: (y: number) => string): string {
+function describe(
+  title: string,
+  series: readonly ChartSeries[],
+  formatY: (y: number) => string,
+  marker: ChartMarker | null,
+): string {
   const parts = series.map((s) => {
     const values = s.points.filter((p) => p.y !== null);
     const last = values.at(-1)?.y;
     const points = values.length === 1 ? '1 point' : `${values.length} points`;
     return last === undefined || last === null ? `${s.name}: no data` : `${s.name}: ${points}, latest ${formatY(last)}`;
   });
-  return `${title}. ${parts.join('; ')}.`;
+  return `${title}. ${parts.join('; ')}.${marker ? ` Marked: ${marker.label}.` : ''}`;
 }
 
 /** One or more series against a shared x axis (steps, days), drawn as SVG. */
@@ -65,6 +79,8 @@ export function LineChart({
   xLabel,
   yDomain,
   xTicks,
+  integerX = false,
+  marker = null,
   formatX = plain,
   formatY = plain,
   emptyText,
@@ -90,7 +106,9 @@ export function LineChart({
   const xMax = Math.max(...xs);
   const x = linearScale([xMin, xMax], [MARGIN.left, WIDTH - MARGIN.right]);
   const y = linearScale([yMin, yMax], [HEIGHT - MARGIN.bottom, MARGIN.top]);
-  const xLabels = (xTicks ?? niceTicks(xMin, xMax, 5)).filter((t) => t >= xMin && t <= xMax);
+  const ticks = xTicks ?? (integerX ? integerTicks(xMin, xMax, 5) : niceTicks(xMin, xMax, 5));
+  const xLabels = ticks.filter((t) => t >= xMin && t <= xMax);
+  const shownMarker = marker && marker.x >= xMin && marker.x <= xMax ? marker : null;
 
   return (
     <figure className="chart">
@@ -99,7 +117,7 @@ export function LineChart({
         className="chart__svg"
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         role="img"
-        aria-label={describe(title, series, formatY)}
+        aria-label={describe(title, series, formatY, shownMarker)}
       >
         <g className="chart__grid" aria-hidden="true">
           {yTicks.map((tick) => (
@@ -119,6 +137,14 @@ export function LineChart({
             {xLabel}
           </text>
         </g>
+        {shownMarker && (
+          <g className="chart__marker">
+            <line x1={x(shownMarker.x)} x2={x(shownMarker.x)} y1={MARGIN.top} y2={HEIGHT - MARGIN.bottom} />
+            <text x={x(shownMarker.x) + 4} y={MARGIN.top + 10}>
+              {shownMarker.label}
+            </text>
+          </g>
+        )}
         {series.map((s, index) => (
           <g key={s.name} className={`chart__series chart__series--${index % 6}`}>
             {segments(s.points).map((run) =>

@@ -1,6 +1,6 @@
 import type { TrainingRunDetail } from '../../api/training';
 import { formatPercent } from '../../dashboard/format';
-import { LineChart, type ChartSeries } from './LineChart';
+import { LineChart, type ChartMarker, type ChartSeries } from './LineChart';
 
 const loss = (y: number) => (Math.abs(y) >= 10 ? y.toFixed(0) : y.toFixed(2));
 const step = (x: number) => String(Math.round(x));
@@ -17,12 +17,26 @@ export function evalAccuracy(run: TrainingRunDetail, name = 'Validation accuracy
   return { name, points: run.series.eval.map((p) => ({ x: p.step, y: p.accuracy })) };
 }
 
-export function LossChart({ series, title = 'Loss' }: { series: readonly ChartSeries[]; title?: string }) {
+interface StepChartProps {
+  series: readonly ChartSeries[];
+  title?: string;
+  /** The step whose weights became the model. */
+  marker?: ChartMarker | null;
+}
+
+/** Where the model's weights come from, for a chart's marker (null before it is known). */
+export function keptStepMarker(run: TrainingRunDetail): ChartMarker | null {
+  return run.best_step === null ? null : { x: run.best_step, label: `model: step ${run.best_step}` };
+}
+
+export function LossChart({ series, title = 'Loss', marker = null }: StepChartProps) {
   return (
     <LineChart
       title={title}
       series={series}
       xLabel="Step"
+      integerX
+      marker={marker}
       formatX={step}
       formatY={loss}
       emptyText="No loss reported yet."
@@ -30,12 +44,14 @@ export function LossChart({ series, title = 'Loss' }: { series: readonly ChartSe
   );
 }
 
-export function AccuracyChart({ series, title = 'Accuracy' }: { series: readonly ChartSeries[]; title?: string }) {
+export function AccuracyChart({ series, title = 'Accuracy', marker = null }: StepChartProps) {
   return (
     <LineChart
       title={title}
       series={series}
       xLabel="Step"
+      integerX
+      marker={marker}
       yDomain={[0, 1]}
       formatX={step}
       formatY={(y) => formatPercent(y, 0)}

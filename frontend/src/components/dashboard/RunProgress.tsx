@@ -7,13 +7,19 @@ export function RunProgress({ run }: { run: TrainingRun }) {
   const id = useId();
   const share = run.total_steps > 0 ? run.step / run.total_steps : null;
   const running = run.status === 'running';
+  const stoppedEarly = run.status === 'succeeded' && run.step < run.total_steps;
   return (
     <div className="panel run-progress">
       <p className="progress-panel__label" id={id}>
         Training progress
       </p>
       <p className="progress-panel__numbers">
-        {run.total_steps > 0 ? (
+        {stoppedEarly ? (
+          <>
+            Stopped early at step <strong>{run.step}</strong> of {run.total_steps}
+            <span className="muted"> · no validation gain in the last evaluations</span>
+          </>
+        ) : run.total_steps > 0 ? (
           <>
             Step <strong>{run.step}</strong> of {run.total_steps}
             <span className="muted"> · {formatPercent(share, 0)}</span>
@@ -41,10 +47,19 @@ export function RunProgress({ run }: { run: TrainingRun }) {
           <dt>Started</dt>
           <dd>{formatDateTime(run.started_at)}</dd>
         </div>
-        <div className="facts__row">
-          <dt>Finished</dt>
-          <dd>{formatDateTime(run.finished_at)}</dd>
-        </div>
+        {run.status === 'stalled' ? (
+          <div className="facts__row">
+            <dt>Last heard from</dt>
+            <dd>{formatDateTime(run.heartbeat_at)}</dd>
+          </div>
+        ) : (
+          run.finished_at && (
+            <div className="facts__row">
+              <dt>Finished</dt>
+              <dd>{formatDateTime(run.finished_at)}</dd>
+            </div>
+          )
+        )}
         <div className="facts__row">
           <dt>Worker</dt>
           <dd>{[run.worker, run.device].filter(Boolean).join(' · ') || MISSING}</dd>

@@ -114,3 +114,23 @@ describe('TrainingRunForm backbone', () => {
     expect(window.location.pathname).toBe('/projects/5/training');
   });
 });
+
+describe('TrainingRunForm early stopping', () => {
+  it('shows early stopping on by default and sends the patience a researcher sets', async () => {
+    const backend = new FakeDashboardBackend();
+    renderAt('/projects/5/training');
+    const user = userEvent.setup();
+
+    const patience = await screen.findByLabelText('Early stopping', {}, LOAD);
+    expect(patience).toHaveAttribute('placeholder', '3 (default)');
+    expect(patience).toHaveAccessibleDescription(/The model is the best evaluation’s weights either way\./);
+    await user.type(patience, '0');
+    await user.click(screen.getByRole('button', { name: 'Start training run' }));
+
+    expect(await screen.findByRole('heading', { name: 'Run 1', level: 1 })).toBeInTheDocument();
+    expect(backend.calls('POST', 'training-runs/')[0]?.body).toEqual({
+      dataset_version: null,
+      config: { backbone: 'default', mode: 'full', early_stopping_patience: 0 },
+    });
+  });
+});

@@ -13,14 +13,30 @@ import { useAction } from '../../dashboard/useAction';
 import { useResource } from '../../dashboard/useResource';
 import { FormAlert, FormField } from './FormField';
 
-type NumberKey = 'epochs' | 'learning_rate' | 'max_length' | 'token_budget' | 'seed';
+type NumberKey = 'epochs' | 'learning_rate' | 'max_length' | 'token_budget' | 'seed' | 'early_stopping_patience';
 
-const NUMBER_FIELDS: { key: NumberKey; label: string; hint: string; integer: boolean }[] = [
+interface NumberField {
+  key: NumberKey;
+  label: string;
+  hint: string;
+  integer: boolean;
+  /** What the server uses when the field is left empty, where the reader should see it. */
+  placeholder?: string;
+}
+
+const NUMBER_FIELDS: NumberField[] = [
   { key: 'epochs', label: 'Epochs', hint: 'Passes over the training split.', integer: true },
   { key: 'learning_rate', label: 'Learning rate', hint: 'For example 2e-5.', integer: false },
   { key: 'max_length', label: 'Max length', hint: 'Tokens per prompt and completion.', integer: true },
   { key: 'token_budget', label: 'Token budget', hint: 'Tokens per batch.', integer: true },
   { key: 'seed', label: 'Seed', hint: 'For a repeatable run.', integer: true },
+  {
+    key: 'early_stopping_patience',
+    label: 'Early stopping',
+    hint: 'Stop after this many evaluations (about 10 per run) without a validation gain; 0 trains to the end. The model is the best evaluation’s weights either way.',
+    integer: true,
+    placeholder: '3 (default)',
+  },
 ];
 
 const CONFIG_FIELDS = ['backbone', 'mode', ...NUMBER_FIELDS.map((f) => f.key)];
@@ -51,6 +67,7 @@ const INITIAL: Draft = {
   max_length: '',
   token_budget: '',
   seed: '',
+  early_stopping_patience: '',
 };
 
 /** The config for a draft (empty fields left to the server), or what is wrong with it. */
@@ -191,14 +208,14 @@ export function TrainingRunForm({ projectId, onStarted }: TrainingRunFormProps) 
           </select>
         )}
       </FormField>
-      {NUMBER_FIELDS.map(({ key, label, hint, integer }) => (
+      {NUMBER_FIELDS.map(({ key, label, hint, integer, placeholder }) => (
         <FormField key={key} label={label} hint={hint} errors={shown.fields[key]}>
           {(control) => (
             <input
               {...control}
               type="text"
               inputMode={integer ? 'numeric' : 'decimal'}
-              placeholder="Default"
+              placeholder={placeholder ?? 'Default'}
               value={draft[key]}
               onChange={(e) => {
                 set(key, e.target.value);

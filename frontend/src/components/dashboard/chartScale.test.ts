@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linearScale, niceStep, niceTicks, spreadIndexes } from './chartScale';
+import { integerTicks, linearScale, niceStep, niceTicks, spreadIndexes } from './chartScale';
 
 describe('chart scales', () => {
   it('picks round steps', () => {
@@ -19,6 +19,20 @@ describe('chart scales', () => {
     expect(ticks[0]).toBeLessThan(5);
     expect(ticks.at(-1)).toBeGreaterThan(5);
     expect(niceTicks(0, 0)).toContain(0);
+  });
+
+  it('puts whole-number ticks on a short step axis, each once', () => {
+    expect(integerTicks(0, 2)).toEqual([0, 1, 2]);
+    expect(integerTicks(1, 2)).toEqual([1, 2]);
+    expect(integerTicks(3, 3)).toEqual([3]);
+    expect(integerTicks(0, 7)).toEqual([0, 2, 4, 6]);
+  });
+
+  it('spaces whole-number ticks 1, 2 or 5 × 10ⁿ apart on a long axis', () => {
+    expect(integerTicks(0, 100)).toEqual([0, 20, 40, 60, 80, 100]);
+    expect(integerTicks(1, 1234)).toEqual([500, 1000]);
+    expect(integerTicks(5, 48)).toEqual([10, 20, 30, 40]);
+    expect(integerTicks(0.5, 0.9)).toEqual([]);
   });
 
   it('maps a domain onto a range, flipped or not', () => {

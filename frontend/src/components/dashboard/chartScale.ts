@@ -29,6 +29,28 @@ export function niceTicks(min: number, max: number, count = 4): number[] {
   return ticks;
 }
 
+/**
+ * Whole-number ticks (steps, counts) inside [`min`, `max`], about `count` of them, spaced
+ * 1, 2 or 5 × 10ⁿ apart: never a fraction, so a label never repeats (a 2-step run read
+ * "0 1 1 2 2" when the half steps were rounded).
+ */
+export function integerTicks(min: number, max: number, count = 5): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
+  const low = Math.ceil(Math.min(min, max));
+  const high = Math.floor(Math.max(min, max));
+  if (high < low) return [];
+  const raw = (high - low) / Math.max(count, 1);
+  let step = 1;
+  if (raw > 1) {
+    const power = 10 ** Math.floor(Math.log10(raw));
+    const fraction = raw / power;
+    step = (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
+  }
+  const ticks: number[] = [];
+  for (let value = Math.ceil(low / step) * step; value <= high; value += step) ticks.push(value);
+  return ticks;
+}
+
 /** A linear map from `domain` onto `range`; a point domain maps to the middle. */
 export function linearScale(domain: readonly [number, number], range: readonly [number, number]) {
   const [d0, d1] = domain;

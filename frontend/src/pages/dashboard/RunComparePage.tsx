@@ -1,12 +1,17 @@
 import type { ReactNode } from 'react';
 import type { Project } from '../../api/client';
 import { getTrainingRun, type TrainingRunDetail } from '../../api/training';
-import { configKeys, configLabel } from '../../components/dashboard/ConfigList';
-import { AccuracyChart, evalAccuracy, LossChart, trainLoss } from '../../components/dashboard/RunCharts';
+import { configLabel, describeSetting } from '../../components/dashboard/ConfigList';
+import {
+  AccuracyChart,
+  evalAccuracy,
+  evalLogLoss,
+  LossChart,
+  trainLoss,
+} from '../../components/dashboard/RunCharts';
 import { Section } from '../../components/dashboard/Section';
 import { EmptyState, ErrorState, LoadingState } from '../../components/dashboard/StatePanels';
 import { StatusBadge } from '../../components/dashboard/StatusBadge';
-import { describeValue } from '../../dashboard/datasetVersion';
 import { MISSING } from '../../dashboard/format';
 import { formatMetric, metricKeys, metricLabel } from '../../dashboard/metrics';
 import { compareRunIds, dashboardPath, trainingRunPath } from '../../dashboard/routes';
@@ -19,6 +24,10 @@ interface Row {
   cells: (run: TrainingRunDetail) => ReactNode;
 }
 
+function chosenKeys(runs: readonly TrainingRunDetail[]): string[] {
+  return [...new Set(runs.flatMap((run) => run.chosen_settings))];
+}
+
 function rows(runs: readonly TrainingRunDetail[]): { group: string; rows: Row[] }[] {
   return [
     {
@@ -27,13 +36,21 @@ function rows(runs: readonly TrainingRunDetail[]): { group: string; rows: Row[] 
         { label: 'Status', cells: (run) => <StatusBadge status={run.status} /> },
         { label: 'Dataset', cells: (run) => `Version ${run.dataset_version}` },
         { label: 'Steps', cells: (run) => (run.total_steps > 0 ? `${run.step} / ${run.total_steps}` : MISSING) },
+        { label: 'Model weights', cells: (run) => (run.best_step === null ? MISSING : `step ${run.best_step}`) },
       ],
     },
     {
-      group: 'Configuration',
-      rows: configKeys(...runs.map((run) => run.config)).map((key) => ({
+      // What the researchers chose (the form's settings, and any off the defaults): the
+      // internal keys every run shares would bury the differences.
+      group: 'Settings',
+      rows: chosenKeys(runs).map((key) => ({
         label: configLabel(key),
-        cells: (run) => (key in run.config ? describeValue(run.config[key]) : 'default'),
+        cells: (run) =>
+          key === 'backbone'
+            ? run.backbone_label
+            : key in run.config
+              ? describeSetting(key, run.config[key])
+              : 'default',
       })),
     },
     {
@@ -120,6 +137,10 @@ export function RunComparePage({ project }: { project: Project }) {
                 <CompareTable projectId={project.id} runs={state.data} />
               </Section>
               <div className="chart-grid">
+                <LossChart
+                  title="Validation log loss"
+                  series={state.data.map((run) => evalLogLoss(run, `Run ${run.number}`))}
+                />
                 <LossChart
                   title="Training loss"
                   series={state.data.map((run) => trainLoss(run, `Run ${run.number}`))}

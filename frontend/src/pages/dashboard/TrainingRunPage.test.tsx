@@ -123,4 +123,124 @@ describe('TrainingRunPage', () => {
     await elapse(4000);
     expect(backend.calls('GET', 'training-runs/101/')).toHaveLength(1);
   });
+
+  it('keeps every attempt of a resumed run, and a stalled one has no finish time', async () => {
+    const backend = new FakeDashboardBackend();
+    backend.runs = [
+      makeRun({
+        id: 101,
+        status: 'stalled',
+        can_resume: true,
+        started_at: '2025-03-04T09:00:00Z',
+        heartbeat_at: '2025-03-04T11:40:00Z',
+        step: 63,
+        total_steps: 100,
+        attempts: [
+          { number: 1, worker: 'gpu-a:12', device: 'cuda:0', started_at: '2025-03-04T09:00:00Z', ended_at: '2025-03-04T09:30:00Z', outcome: 'failed', start_step: 0, end_step: 20, error: 'OutOfMemoryError: CUDA out of memory' },
+          { number: 2, worker: 'gpu-b:7', device: 'cuda:1', started_at: '2025-03-04T11:00:00Z', ended_at: '2025-03-04T11:40:00Z', outcome: 'stalled', start_step: 20, end_step: 63, error: 'no heartbeat from gpu-b:7' },
+        ],
+      }),
+    ];
+    renderAt('/projects/5/training/101');
+
+    const attempts = await screen.findByRole('table', { name: 'Attempts' }, LOAD);
+    const rows = within(attempts).getAllByRole('row').slice(1);
+    expect(rows.map((row) => within(row).getAllByRole('cell')[2]?.textContent)).toEqual(['0 → 20', '20 → 63']);
+    expect(rows[0]).toHaveTextContent('gpu-a:12 · cuda:0');
+    expect(rows[0]).toHaveTextContent('Failed · OutOfMemoryError: CUDA out of memory');
+    expect(rows[1]).toHaveTextContent(/last heard/);
+    expect(rows[1]).toHaveTextContent('Stalled');
+    const progress = screen.getByText('Training progress').closest('.run-progress');
+    if (!(progress instanceof HTMLElement)) throw new Error('expected the progress panel');
+    expect(within(progress).queryByText('Finished')).not.toBeInTheDocument();
+    expect(within(progress).getByText('Last heard from')).toBeInTheDocument();
+    expect(within(progress).getByText('Started').nextElementSibling?.textContent).toBe(
+      within(attempts).getAllByRole('row')[1]?.querySelectorAll('td')[0]?.textContent,
+    );
+  });
+
+  it('offers no Resume after a failure on the run’s settings, and says what to do instead', async () => {
+    const backend = new FakeDashboardBackend();
+    backend.runs = [
+      makeRun({
+        id: 101,
+        status: 'failed',
+        failure: 'configuration',
+        can_resume: false,
+        error: "ConfigError: backbone='broken': cannot load a model",
+      }),
+    ];
+    renderAt('/projects/5/training/101');
+
+    const alert = await screen.findByRole('alert', {}, LOAD);
+    expect(alert).toHaveTextContent('The run failed on its settings.');
+    expect(alert).toHaveTextContent('Resuming would fail the same way: start a new run with other settings.');
+    expect(screen.queryByRole('button', { name: 'Resume run' })).not.toBeInTheDocument();
+  });
+
+  it('offers Resume after running out of memory', async () => {
+    const backend = new FakeDashboardBackend();
+    backend.runs = [makeRun({ id: 101, status: 'failed', failure: 'out_of_memory', can_resume: true, error: 'OutOfMemoryError' })];
+    renderAt('/projects/5/training/101');
+
+    expect(await screen.findByRole('alert', {}, LOAD)).toHaveTextContent('The run ran out of memory.');
+    expect(screen.getByRole('button', { name: 'Resume run' })).toBeInTheDocument();
+  });
+
+  it('says which step’s weights the model is, and marks it on the curves', async () => {
+    const backend = new FakeDashboardBackend();
+    const steps = [10, 20, 30, 40];
+    backend.runs = [
+      makeRun({
+        id: 101,
+        status: 'succeeded',
+        step: 40,
+        total_steps: 100,
+        best_step: 10,
+        model_version: 3,
+        series: {
+          train: steps.map((step) => ({ step, loss: 1 / step, lr: 1e-4 })),
+          eval: steps.map((step, i) => ({ step, accuracy: 0.7, log_loss: [0.61, 0.9, 1.4, 2.74][i] ?? null })),
+        },
+      }),
+    ];
+    renderAt('/projects/5/training/101');
+
+    expect(await screen.findByText(/Training finished\./, {}, LOAD)).toHaveTextContent(
+      'The model is step 10’s weights (the best validation log loss, 0.610).',
+    );
+    expect(screen.getByText(/Stopped early at step/)).toHaveTextContent('Stopped early at step 40 of 100');
+    expect(screen.getByRole('img', { name: /^Loss\./ })).toHaveAccessibleName(/Marked: model: step 10\.$/);
+  });
+
+  it('shows the settings a researcher chose and folds the rest', async () => {
+    const backend = new FakeDashboardBackend();
+    backend.runs = [
+      makeRun({
+        id: 101,
+        status: 'succeeded',
+        config: { backbone: 'default', mode: 'full', epochs: 2, early_stopping_patience: 3, center_coef: 0, extra: {} },
+        chosen_settings: ['backbone', 'mode', 'epochs', 'early_stopping_patience'],
+        backbone_label: 'all-MiniLM-L6-v2 (default)',
+      }),
+    ];
+    renderAt('/projects/5/training/101');
+
+    const settings = await screen.findByRole('region', { name: 'Settings' }, LOAD);
+    const shown = within(settings).getAllByRole('term').filter((term) => !term.closest('details'));
+    expect(shown.map((term) => term.textContent)).toEqual([
+      'Dataset',
+      'Started by',
+      'Backbone',
+      'Mode',
+      'Epochs',
+      'Early stopping',
+    ]);
+    const value = (label: string) => shown.find((term) => term.textContent === label)?.nextElementSibling;
+    expect(value('Backbone')).toHaveTextContent('all-MiniLM-L6-v2 (default)');
+    expect(value('Early stopping')).toHaveTextContent('after 3 evaluations without a validation gain');
+    const all = within(settings).getByText('All settings (6)').closest('details');
+    expect(all).not.toHaveAttribute('open');
+    expect(all).toHaveTextContent('center coef');
+  });
 });

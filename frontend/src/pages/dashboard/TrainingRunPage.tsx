@@ -1,14 +1,22 @@
 import type { Project } from '../../api/client';
-import { ACTIVE_RUN_STATUSES } from '../../api/training';
-import { ConfigList } from '../../components/dashboard/ConfigList';
+import { ACTIVE_RUN_STATUSES, type TrainingRunDetail } from '../../api/training';
 import { MetricList } from '../../components/dashboard/MetricList';
-import { AccuracyChart, evalAccuracy, evalLogLoss, LossChart, trainLoss } from '../../components/dashboard/RunCharts';
+import { RunAttempts } from '../../components/dashboard/RunAttempts';
+import {
+  AccuracyChart,
+  evalAccuracy,
+  evalLogLoss,
+  keptStepMarker,
+  LossChart,
+  trainLoss,
+} from '../../components/dashboard/RunCharts';
 import { RunLog } from '../../components/dashboard/RunLog';
 import { RunProgress } from '../../components/dashboard/RunProgress';
+import { RunSettings } from '../../components/dashboard/RunSettings';
 import { Section } from '../../components/dashboard/Section';
 import { ErrorState, LoadingState } from '../../components/dashboard/StatePanels';
 import { StatusBadge, statusLabel } from '../../components/dashboard/StatusBadge';
-import { formatDateTime, textOr } from '../../dashboard/format';
+import { formatDateTime, formatDecimal, textOr } from '../../dashboard/format';
 import { dashboardPath, datasetVersionPath } from '../../dashboard/routes';
 import { useTrainingRun, type RunView, type TrainingRunHandle } from '../../dashboard/useTrainingRun';
 import { Link } from '../../router';
@@ -37,6 +45,42 @@ function RunActions({ view, handle }: { view: RunView; handle: TrainingRunHandle
   );
 }
 
+/** What a failure was, and what to do next: resuming helps only where the run itself was not at fault. */
+const FAILURES: Record<string, { title: string; next: string }> = {
+  configuration: {
+    title: 'The run failed on its settings.',
+    next: 'Resuming would fail the same way: start a new run with other settings.',
+  },
+  data: {
+    title: 'The run failed on its data.',
+    next: 'Resuming would fail the same way: start a new run on another dataset version.',
+  },
+  out_of_memory: {
+    title: 'The run ran out of memory.',
+    next: 'Resume it on a worker with more memory, or start a new run with a smaller token budget or max length.',
+  },
+};
+
+function FailureNotice({ run }: { run: TrainingRunDetail }) {
+  const known = FAILURES[run.failure];
+  const next = known?.next ?? (run.can_resume ? 'Resume the run to go on from its last checkpoint.' : '');
+  return (
+    <div className="state state--error run-error" role="alert">
+      <p className="state__title">{known?.title ?? 'The run failed.'}</p>
+      <pre className="run-error__text">{textOr(run.error, 'No reason was given.')}</pre>
+      {next && <p>{next}</p>}
+    </div>
+  );
+}
+
+/** Which weights the model is: the best evaluation's, or the last step's without one. */
+function keptWeights(run: TrainingRunDetail): string {
+  if (run.best_step === null) return '';
+  const loss = run.series.eval.find((point) => point.step === run.best_step)?.log_loss;
+  const best = loss === undefined || loss === null ? '' : `, ${formatDecimal(loss)}`;
+  return `The model is step ${run.best_step}’s weights (the best validation log loss${best}).`;
+}
+
 function RunNotices({ projectId, view }: { projectId: number; view: RunView }) {
   const { run } = view;
   return (
@@ -50,15 +94,10 @@ function RunNotices({ projectId, view }: { projectId: number; view: RunView }) {
           {run.can_resume ? ' Resume the run to go on from its last checkpoint.' : ''}
         </p>
       )}
-      {run.status === 'failed' && (
-        <div className="state state--error run-error" role="alert">
-          <p className="state__title">The run failed.</p>
-          <pre className="run-error__text">{textOr(run.error, 'No reason was given.')}</pre>
-        </div>
-      )}
+      {run.status === 'failed' && <FailureNotice run={run} />}
       {run.status === 'succeeded' && (
         <p className="notice notice--success">
-          Training finished.{' '}
+          Training finished. {keptWeights(run)}{' '}
           {run.model_version !== null && (
             <Link to={dashboardPath(projectId, 'models')}>See the model on the Models page</Link>
           )}
@@ -114,14 +153,14 @@ export function TrainingRunPage({ project, runId }: TrainingRunPageProps) {
             <RunActions view={state.data} handle={handle} />
           </div>
           <div className="chart-grid">
-            <LossChart series={[trainLoss(state.data.run), evalLogLoss(state.data.run)]} />
-            <AccuracyChart series={[evalAccuracy(state.data.run)]} />
+            <LossChart series={[trainLoss(run), evalLogLoss(run)]} marker={keptStepMarker(run)} />
+            <AccuracyChart series={[evalAccuracy(run)]} marker={keptStepMarker(run)} />
           </div>
           <div className="two-columns">
             <Section title="Metrics">
               <MetricList metrics={run.metrics} />
             </Section>
-            <Section title="Configuration">
+            <Section title="Settings">
               <dl className="facts">
                 <div className="facts__row">
                   <dt>Dataset</dt>
@@ -134,9 +173,12 @@ export function TrainingRunPage({ project, runId }: TrainingRunPageProps) {
                   <dd>{run.created_by}</dd>
                 </div>
               </dl>
-              <ConfigList config={run.config} />
+              <RunSettings run={run} />
             </Section>
           </div>
+          <Section title="Attempts">
+            <RunAttempts attempts={run.attempts} />
+          </Section>
           <Section title="Log">
             <RunLog lines={state.data.logs} />
           </Section>
