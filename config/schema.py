@@ -37,6 +37,7 @@ ERRORS = {
     "404": "No such object (or not visible to you).",
 }
 TOO_LARGE = "The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES."
+UNSUPPORTED = "The body is not in a media type this operation reads."
 
 
 ERROR_BODY_REF = {"$ref": "#/components/schemas/ErrorBody"}
@@ -63,6 +64,9 @@ def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                 operation["responses"].setdefault(
                     "413", {"description": TOO_LARGE, "content": reference}
                 )
+                operation["responses"].setdefault(
+                    "415", {"description": UNSUPPORTED, "content": reference}
+                )
     return result
 
 
@@ -74,6 +78,14 @@ def schema_keywords(**keywords: Any) -> dict[str, Any]:
 
 
 def merge_schema_keywords(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    for component in result.get("components", {}).get("schemas", {}).values():
+    components = result.get("components", {}).get("schemas", {})
+    for component in components.values():
         component.update(component.pop("x-schema-keywords", {}))
+    # A body that must hold something cannot be left out either.
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                name = media["schema"].get("$ref", "").rpartition("/")[2]
+                if components.get(name, {}).get("minProperties"):
+                    operation["requestBody"]["required"] = True
     return result

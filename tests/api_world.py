@@ -4,10 +4,12 @@ world that tests/test_role_matrix.py and tests/test_schemathesis.py call the API
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import User
 
 from annotation.models import Project, Ranking, Role
+from config.celery import app as celery_app
 from tests.factories import (
     DatasetVersionFactory,
     ExportJobFactory,
@@ -116,3 +118,14 @@ def world_build() -> World:
             "other": _project_objects(other, [superuser], version_number=2),
         },
     )
+
+
+def queued_tasks() -> dict[str, int]:
+    """Messages waiting on the broker's queues: what a worker would run. (Runs, builds and
+    exports are queued on commit, which a test's transaction never reaches.)"""
+    with celery_app.connection_for_write() as connection:
+        channel: Any = connection.default_channel  # kombu's StdChannel stub lacks queues
+        return {
+            queue: channel.queue_declare(queue=queue, passive=False).message_count
+            for queue in ("default", "training")
+        }

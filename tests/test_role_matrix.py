@@ -23,7 +23,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
-from tests.api_world import PROJECT_ROLES, World, object_of, world_build
+from tests.api_world import PROJECT_ROLES, World, object_of, queued_tasks, world_build
 
 pytestmark = pytest.mark.django_db
 
@@ -257,16 +257,6 @@ def client_for(world: World, role: str, auth: str) -> APIClient:
     elif user is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
-
-
-def queued_tasks() -> dict[str, int]:
-    """Messages waiting on the broker's queues: what a worker would run."""
-    with celery_app.connection_for_write() as connection:
-        channel: Any = connection.default_channel  # kombu's StdChannel stub lacks queues
-        return {
-            queue: channel.queue_declare(queue=queue, passive=False).message_count
-            for queue in ("default", "training")
-        }
 
 
 def test_a_run_is_dispatched_on_commit_which_a_test_never_reaches(

@@ -149,3 +149,21 @@ def test_the_schema_says_a_training_config_takes_known_settings_only(schema):
 def test_the_schema_says_a_preferences_patch_changes_one_known_preference_or_more(schema):
     update = schema["components"]["schemas"]["PatchedPreferencesUpdateRequest"]
     assert (update["additionalProperties"], update["minProperties"]) == (False, 1)
+
+
+def test_a_body_in_a_media_type_the_operation_does_not_read_is_a_documented_415(
+    schema, project, member, client_for
+):
+    response = client_for(member(Role.ANNOTATOR)).post(
+        f"/api/v1/projects/{project.pk}/rankings/", "prompt 1: B > A", content_type="text/plain"
+    )
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert documented(schema, response)["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"
+    }
+
+
+def test_the_schema_says_a_preferences_patch_needs_a_body(schema):
+    operation = schema["paths"]["/api/v1/me/preferences/"]["patch"]
+    assert operation["requestBody"]["required"] is True
