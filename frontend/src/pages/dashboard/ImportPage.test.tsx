@@ -213,4 +213,29 @@ describe('ImportPage with a large file (an import job)', () => {
     expect(await screen.findByRole('button', { name: 'Import' }, LOAD)).toBeEnabled();
     expect(screen.queryByRole('region', { name: 'Import job' })).not.toBeInTheDocument();
   });
+
+  it('shows an example file per file type, the one chosen at a time', async () => {
+    new FakeDashboardBackend('admin');
+    renderAt('/projects/5/import');
+    const user = userEvent.setup();
+
+    const formats = await screen.findByRole('region', { name: 'File format' }, LOAD);
+    const items = within(formats).getByLabelText('Example items.jsonl');
+    expect(items).toHaveTextContent('"id": "q-001"');
+    expect(items).toHaveTextContent('"completions": [{"text": "Paris.", "model": "model-a"}');
+
+    await user.click(within(formats).getByRole('button', { name: 'JSONL pairs' }));
+    expect(within(formats).getByLabelText('Example pairs.jsonl')).toHaveTextContent('"chosen":');
+    expect(within(formats).queryByLabelText('Example items.jsonl')).not.toBeInTheDocument();
+
+    await user.click(within(formats).getByRole('button', { name: 'CSV' }));
+    expect(within(formats).getByLabelText('Example items.csv')).toHaveTextContent(
+      'id,prompt,completion_1,model_1,completion_2,model_2,metadata',
+    );
+
+    await user.click(within(formats).getByRole('button', { name: 'Parquet' }));
+    expect(within(formats).getByRole('button', { name: 'Parquet' })).toHaveAttribute('aria-pressed', 'true');
+    expect(within(formats).getByRole('rowheader', { name: 'completions' })).toBeInTheDocument();
+    expect(within(formats).getByText('list<struct<text: string, model: string>>')).toBeInTheDocument();
+  });
 });

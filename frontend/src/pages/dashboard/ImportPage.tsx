@@ -9,6 +9,7 @@ import {
   type ImportReport,
 } from '../../api/dashboard';
 import { CheckboxField, FormAlert, FormField } from '../../components/dashboard/FormField';
+import { ImportFormatExample } from '../../components/dashboard/ImportFormatExample';
 import { Section } from '../../components/dashboard/Section';
 import { StatusBadge } from '../../components/dashboard/StatusBadge';
 import { formatCount } from '../../dashboard/format';
@@ -197,8 +198,9 @@ export function ImportPage({ project }: { project: Project }) {
       <Section title="Upload a file">
         <form className="stack" onSubmit={(e) => void handleSubmit(e)} noValidate aria-busy={action.pending !== null}>
           <p className="muted">
-            JSON Lines, CSV or Parquet (.jsonl, .csv, .parquet, also gzipped). Re-importing the same ids updates the
-            items.
+            JSON Lines, CSV or Parquet (.jsonl, .csv, .parquet, also gzipped), items or preference pairs: see the
+            examples below. Re-importing the same ids updates the items. A problem is named by its line (or row) and
+            the record&apos;s id.
           </p>
           <FormAlert messages={shown.general} />
           <FormField label="File" errors={fileErrors.length === 1 ? fileErrors : []}>
@@ -239,6 +241,9 @@ export function ImportPage({ project }: { project: Project }) {
             </button>
           </div>
         </form>
+      </Section>
+      <Section title="File format">
+        <ImportFormatExample />
       </Section>
       {job && (
         <Section title="Import job">
