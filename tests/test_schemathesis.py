@@ -93,6 +93,7 @@ def _config(role: str) -> schemathesis.Config:
             "generation": {
                 "max-examples": examples,
                 "deterministic": True,
+                "database": "none",  # no failures replayed from earlier runs
                 # Authentication is the role's token (below), never a generated one.
                 "with-security-parameters": False,
             },
