@@ -21,7 +21,7 @@ export function describeSetting(key: string, value: unknown): string {
     return value === 0 ? 'off' : `after ${value} evaluation${value === 1 ? '' : 's'} without a validation gain`;
   }
   if (key === 'eval_every' && typeof value === 'number') {
-    return value === 0 ? 'about 10 times a run' : `every ${value} step${value === 1 ? '' : 's'}`;
+    return value === 0 ? 'about 10 times a run' : value === 1 ? 'every step' : `every ${value} steps`;
   }
   return describeValue(value);
 }

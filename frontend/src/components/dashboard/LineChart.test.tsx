@@ -29,4 +29,13 @@ describe('LineChart', () => {
     const chart = screen.getByRole('img', { name: /Marked: model: step 2\.$/ });
     expect(chart.querySelector('.chart__marker text')).toHaveTextContent('model: step 2');
   });
+
+  it('writes close y ticks with the decimals that tell them apart', () => {
+    const series = [{ name: 'Loss', points: [0.6861, 0.6893, 0.6931].map((y, x) => ({ x, y })) }];
+    render(<LineChart title="Loss" series={series} xLabel="Step" formatY={(y) => y.toFixed(2)} emptyText="" />);
+    const chart = screen.getByRole('img', { name: /^Loss\./ });
+    const labels = Array.from(chart.querySelectorAll('.chart__grid > g > text'), (t) => t.textContent);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels[0]).toBe('0.686');
+  });
 });

@@ -41,6 +41,18 @@ const MAX_DOTS = 60;
 
 const plain = (value: number) => String(value);
 
+/**
+ * The y axis's labels: `format`'s, unless it writes two ticks alike (losses that differ in
+ * the third decimal all read "0.69"); then as many decimals as the tick spacing needs.
+ */
+function yLabels(ticks: readonly number[], format: (y: number) => string): string[] {
+  const labels = ticks.map(format);
+  if (new Set(labels).size === labels.length || ticks.length < 2) return labels;
+  const step = Math.abs((ticks[1] ?? 0) - (ticks[0] ?? 0));
+  const decimals = Math.min(10, Math.max(0, Math.ceil(-Math.log10(step))));
+  return ticks.map((tick) => tick.toFixed(decimals));
+}
+
 /** Runs of consecutive non-null points: each is drawn as one line. */
 function segments(points: readonly ChartPoint[]): { x: number; y: number }[][] {
   const runs: { x: number; y: number }[][] = [];
@@ -109,6 +121,7 @@ export function LineChart({
   const ticks = xTicks ?? (integerX ? integerTicks(xMin, xMax, 5) : niceTicks(xMin, xMax, 5));
   const xLabels = ticks.filter((t) => t >= xMin && t <= xMax);
   const shownMarker = marker && marker.x >= xMin && marker.x <= xMax ? marker : null;
+  const yTickLabels = yLabels(yTicks, formatY);
 
   return (
     <figure className="chart">
@@ -120,11 +133,11 @@ export function LineChart({
         aria-label={describe(title, series, formatY, shownMarker)}
       >
         <g className="chart__grid" aria-hidden="true">
-          {yTicks.map((tick) => (
+          {yTicks.map((tick, index) => (
             <g key={tick}>
               <line x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={y(tick)} y2={y(tick)} />
               <text x={MARGIN.left - 8} y={y(tick)} textAnchor="end" dominantBaseline="middle">
-                {formatY(tick)}
+                {yTickLabels[index]}
               </text>
             </g>
           ))}
