@@ -13,6 +13,7 @@ roles fewer fuzzed cases, so the whole run takes a few minutes on two CPUs.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -109,8 +110,13 @@ def _config(role: str) -> schemathesis.Config:
     )
 
 
+SERVED = schemathesis.openapi.from_wsgi("/api/schema/?format=json", APP).raw_schema
+
+
 def _schema_for(role: str) -> Any:
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", APP, config=_config(role))
+    # The schema the app serves, fetched once, with each role's configuration.
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(SERVED), config=_config(role))
+    schema.app = APP
     if role != "anonymous":
 
         @schema.auth()
