@@ -73,6 +73,13 @@ PARQUET_SCHEMA = pa.schema(
 )
 
 
+# Without the split column: a file of one split inside a folder of splits.
+SPLIT_FILE_SCHEMA = PARQUET_SCHEMA.remove(PARQUET_SCHEMA.get_field_index("split"))
+
+# The formats whose "all splits" export is a zip of one file per split.
+PER_SPLIT_FORMATS = (Format.TRL_JSONL, Format.TRL_CHAT_JSONL, Format.PARQUET)
+
+
 class VersionNotReady(Conflict):
     code = "version_not_ready"
     message = "Only a ready dataset version can be exported."
@@ -117,7 +124,9 @@ def _jsonl_line(record: dict[str, Any]) -> bytes:
     return json.dumps(record, ensure_ascii=False).encode() + b"\n"
 
 
-def _trl_record(row: tuple[Any, ...], *, chat: bool, with_margin: bool) -> dict[str, Any]:
+def _trl_record(
+    row: tuple[Any, ...], *, chat: bool, with_margin: bool, with_split: bool
+) -> dict[str, Any]:
     _, _, text, messages, chosen, rejected, weight, margin, split = row
     if chat:
         record: dict[str, Any] = {
@@ -132,7 +141,8 @@ def _trl_record(row: tuple[Any, ...], *, chat: bool, with_margin: bool) -> dict[
     # the column is either in every row (no nulls) or in none.
     if with_margin:
         record["margin"] = margin
-    record["split"] = split
+    if with_split:
+        record["split"] = split
     return record
 
 
@@ -141,14 +151,22 @@ def _all_have_margins(pairs: QuerySet[DatasetPair]) -> bool:
 
 
 def trl_jsonl_write(
-    *, pairs: QuerySet[DatasetPair], out: IO[bytes], chat: bool, progress: Progress = _no_progress
+    *,
+    pairs: QuerySet[DatasetPair],
+    out: IO[bytes],
+    chat: bool,
+    with_split: bool = True,
+    progress: Progress = _no_progress,
 ) -> int:
     with_margin = _all_have_margins(pairs)
     done = 0
     for chunk in _chunks(_pair_rows(pairs)):
         out.write(
             b"".join(
-                _jsonl_line(_trl_record(row, chat=chat, with_margin=with_margin)) for row in chunk
+                _jsonl_line(
+                    _trl_record(row, chat=chat, with_margin=with_margin, with_split=with_split)
+                )
+                for row in chunk
             )
         )
         done += len(chunk)
@@ -156,25 +174,30 @@ def trl_jsonl_write(
     return done
 
 
-def _parquet_batch(chunk: list[tuple[Any, ...]]) -> pa.RecordBatch:
+def _parquet_batch(chunk: list[tuple[Any, ...]], schema: pa.Schema) -> pa.RecordBatch:
     prompt_id, external_id, text, messages, chosen, rejected, weight, margin, split = zip(
         *chunk, strict=True
     )
     prompts = [prompt_as_text(t, m) for t, m in zip(text, messages, strict=True)]
     columns = [prompt_id, external_id, prompts, chosen, rejected, weight, margin, split]
+    # The schema is PARQUET_SCHEMA or SPLIT_FILE_SCHEMA, whose only missing column is the last.
     return pa.record_batch(
-        [pa.array(c, type=f.type) for c, f in zip(columns, PARQUET_SCHEMA, strict=True)],
-        schema=PARQUET_SCHEMA,
+        [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=False)], schema=schema
     )
 
 
 def parquet_write(
-    *, pairs: QuerySet[DatasetPair], out: IO[bytes] | str, progress: Progress = _no_progress
+    *,
+    pairs: QuerySet[DatasetPair],
+    out: IO[bytes] | str,
+    with_split: bool = True,
+    progress: Progress = _no_progress,
 ) -> int:
     done = 0
-    with pq.ParquetWriter(out, PARQUET_SCHEMA, compression="zstd") as writer:
+    schema = PARQUET_SCHEMA if with_split else SPLIT_FILE_SCHEMA
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
         for chunk in _chunks(_pair_rows(pairs)):
-            writer.write_batch(_parquet_batch(chunk))
+            writer.write_batch(_parquet_batch(chunk, schema))
             done += len(chunk)
             progress(done)
     return done
@@ -270,8 +293,9 @@ def hf_dataset_write(
     progress: Progress = _no_progress,
 ) -> int:
     """A zipped folder that ``datasets.load_dataset(folder)`` reads: Parquet per split + card."""
-    splits = [split] if split else list(SPLITS)
-    present = [s for s in splits if version_pairs(version=version, split=s).exists()]
+    present = _present_splits(version)
+    if split:
+        present = [s for s in present if s == split]
     done = 0
     with tempfile.TemporaryDirectory(prefix="rankwise-hf-") as folder:
         root = Path(folder)
@@ -282,6 +306,7 @@ def hf_dataset_write(
             done += parquet_write(
                 pairs=version_pairs(version=version, split=name),
                 out=str(path),
+                with_split=False,
                 progress=lambda n, base=base: progress(base + n),  # type: ignore[misc]
             )
         (root / "README.md").write_text(_dataset_card(version, present), encoding="utf-8")
@@ -292,6 +317,43 @@ def hf_dataset_write(
     return done
 
 
+def _present_splits(version: DatasetVersion) -> list[str]:
+    return [s for s in SPLITS if version_pairs(version=version, split=s).exists()]
+
+
+def splits_zip_write(
+    *, version: DatasetVersion, export_format: str, out: IO[bytes], progress: Progress
+) -> int:
+    """All splits as a zip of ``train.jsonl``, ``validation.jsonl``, ``test.jsonl`` (or .parquet).
+
+    One file per split, named as ``datasets.load_dataset(folder)`` infers splits from, so the
+    unzipped folder loads as a ``DatasetDict``; a split without pairs has no file. The files
+    carry no ``split`` column: the file is the split.
+    """
+    extension = EXTENSIONS[Format(export_format)]
+    done = 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in _present_splits(version):
+            base = done
+            with archive.open(f"{name}.{extension}", "w", force_zip64=True) as member:
+                done += _split_file_write(
+                    pairs=version_pairs(version=version, split=name),
+                    export_format=export_format,
+                    out=member,
+                    progress=lambda n, base=base: progress(base + n),  # type: ignore[misc]
+                )
+    return done
+
+
+def _split_file_write(
+    *, pairs: QuerySet[DatasetPair], export_format: str, out: IO[bytes], progress: Progress
+) -> int:
+    if export_format == Format.PARQUET:
+        return parquet_write(pairs=pairs, out=out, with_split=False, progress=progress)
+    chat = export_format == Format.TRL_CHAT_JSONL
+    return trl_jsonl_write(pairs=pairs, out=out, chat=chat, with_split=False, progress=progress)
+
+
 def export_write(
     *,
     version: DatasetVersion,
@@ -300,7 +362,14 @@ def export_write(
     split: str | None = None,
     progress: Progress = _no_progress,
 ) -> int:
-    """Write ``version`` in ``export_format`` to ``out``; returns the rows written."""
+    """Write ``version`` in ``export_format`` to ``out``; returns the rows written.
+
+    A TRL JSONL or Parquet export of all splits (``split`` None) is a zip of a file per split.
+    """
+    if split is None and export_format in PER_SPLIT_FORMATS:
+        return splits_zip_write(
+            version=version, export_format=export_format, out=out, progress=progress
+        )
     pairs = version_pairs(version=version, split=split)
     if export_format in (Format.TRL_JSONL, Format.TRL_CHAT_JSONL):
         chat = export_format == Format.TRL_CHAT_JSONL
@@ -324,6 +393,8 @@ def export_file_name(*, job: ExportJob, split: str | None = None) -> str:
     version = job.version
     suffix = f"-{split}" if split else ""
     extension = EXTENSIONS[Format(job.format)]
+    if split is None and job.format in PER_SPLIT_FORMATS:
+        extension = "zip"
     return f"{version.project.slug}-v{version.number}-{job.format}{suffix}.{extension}"
 
 

@@ -3,6 +3,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from django.core.files.storage import default_storage
@@ -57,6 +58,18 @@ def _export(version, export_format, split=None) -> bytes:
     return out.getvalue()
 
 
+def _split_files(data: bytes) -> dict[str, bytes]:
+    """An all-splits export's files by split, in the order they were written."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return {Path(name).stem: archive.read(name) for name in archive.namelist()}
+
+
+def _all_rows(version, export_format) -> list[dict]:
+    """The rows of every split of a JSONL export, each given its file's split."""
+    files = _split_files(_export(version, export_format))
+    return [row | {"split": split} for split, data in files.items() for row in _jsonl(data)]
+
+
 def _expected(version):
     pairs = version.pairs.select_related("prompt", "chosen", "rejected").order_by("id")
     return [(p.prompt.text, p.chosen.text, p.rejected.text, p.weight, p.split) for p in pairs]
@@ -64,7 +77,7 @@ def _expected(version):
 
 def test_trl_jsonl_has_explicit_prompt_chosen_rejected_and_weight(project):
     version = version_with_pairs(project)
-    rows = _jsonl(_export(version, "trl_jsonl"))
+    rows = _all_rows(version, "trl_jsonl")
     got = [(r["prompt"], r["chosen"], r["rejected"], r["weight"], r["split"]) for r in rows]
     assert got == _expected(version)
     assert all("margin" not in r for r in rows)
@@ -72,14 +85,14 @@ def test_trl_jsonl_has_explicit_prompt_chosen_rejected_and_weight(project):
 
 def test_trl_jsonl_carries_margin_when_every_pair_has_one(project):
     version = version_with_pairs(project, margin=0.75)
-    rows = _jsonl(_export(version, "trl_jsonl"))
+    rows = _all_rows(version, "trl_jsonl")
     assert [r["margin"] for r in rows] == [0.75] * 4
 
 
 def test_trl_jsonl_leaves_margin_out_when_some_pairs_lack_it(project):
     version = version_with_pairs(project, margin=0.75)
-    version.pairs.filter(split="test").update(margin=None)
-    assert all("margin" not in r for r in _jsonl(_export(version, "trl_jsonl")))
+    version.pairs.filter(pk=version.pairs.filter(split="train").first().pk).update(margin=None)
+    assert all("margin" not in r for r in _jsonl(_export(version, "trl_jsonl", split="train")))
 
 
 def test_trl_jsonl_filters_by_split(project):
@@ -91,7 +104,7 @@ def test_trl_jsonl_filters_by_split(project):
 def test_trl_chat_jsonl_uses_messages_and_assistant_turns(project):
     version = version_with_pairs(project, chat=True, items=1)
     pair = version.pairs.select_related("chosen", "rejected").get()
-    (row,) = _jsonl(_export(version, "trl_chat_jsonl"))
+    (row,) = _jsonl(_export(version, "trl_chat_jsonl", split="train"))
     assert row["prompt"] == [{"role": "user", "content": "Hi 0"}]
     assert row["chosen"] == [{"role": "assistant", "content": pair.chosen.text}]
     assert row["rejected"] == [{"role": "assistant", "content": pair.rejected.text}]
@@ -99,13 +112,16 @@ def test_trl_chat_jsonl_uses_messages_and_assistant_turns(project):
 
 def test_trl_chat_jsonl_wraps_a_plain_prompt_as_a_user_turn(project):
     version = version_with_pairs(project, items=1)
-    (row,) = _jsonl(_export(version, "trl_chat_jsonl"))
+    (row,) = _jsonl(_export(version, "trl_chat_jsonl", split="train"))
     assert row["prompt"] == [{"role": "user", "content": version.pairs.get().prompt.text}]
 
 
 def test_parquet_holds_every_pair_with_its_columns(project):
     version = version_with_pairs(project, margin=1.5)
-    table = pq.read_table(io.BytesIO(_export(version, "parquet")))
+    table = pa.concat_tables(
+        pq.read_table(io.BytesIO(_export(version, "parquet", split=split)))
+        for split in ("train", "validation", "test")
+    )
     assert table.column_names == [
         "prompt_id", "external_id", "prompt", "chosen", "rejected", "weight", "margin", "split",
     ]  # fmt: skip
@@ -120,8 +136,8 @@ def test_parquet_holds_every_pair_with_its_columns(project):
 def test_parquet_is_written_in_chunks(project, monkeypatch):
     monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
     version = version_with_pairs(project, items=7)
-    parquet = pq.ParquetFile(io.BytesIO(_export(version, "parquet")))
-    assert (parquet.metadata.num_rows, parquet.metadata.num_row_groups) == (7, 3)
+    parquet = pq.ParquetFile(io.BytesIO(_split_files(_export(version, "parquet"))["train"]))
+    assert (parquet.metadata.num_rows, parquet.metadata.num_row_groups) == (4, 2)
 
 
 def _with_rankings(project):
@@ -210,8 +226,9 @@ def test_export_run_stores_the_file_and_marks_the_job_succeeded(project, media):
     job.refresh_from_db()
     assert (job.status, job.rows_total, job.rows_done) == ("succeeded", 4, 4)
     assert job.finished_at is not None
-    assert job.file.name == f"exports/{project.slug}-v1-trl_jsonl.jsonl"
-    assert len(_jsonl(default_storage.open(job.file.name).read())) == 4
+    assert job.file.name == f"exports/{project.slug}-v1-trl_jsonl.zip"
+    files = _split_files(default_storage.open(job.file.name).read())
+    assert sum(len(_jsonl(data)) for data in files.values()) == 4
 
 
 def test_export_run_reports_progress_after_every_chunk(project, media, monkeypatch):
@@ -223,7 +240,8 @@ def test_export_run_reports_progress_after_every_chunk(project, media, monkeypat
     )
     job = ExportJob.objects.create(version=version_with_pairs(project, items=5), format="parquet")
     export_run(job=job)
-    assert [n for n in seen if n] == [2, 4, 5, 5]
+    # A file per split: train's 3 pairs in chunks of 2, then validation's and test's one each.
+    assert [n for n in seen if n] == [2, 3, 4, 5, 5]
 
 
 def test_export_run_marks_a_failed_export_failed_without_a_file(project, media, monkeypatch):

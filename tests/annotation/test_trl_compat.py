@@ -43,7 +43,7 @@ def exported_jsonl(project, tmp_path):
     version = version_with_pairs(project, items=6, margin=0.5)
     path = tmp_path / "pairs.jsonl"
     with path.open("wb") as out:
-        export_write(version=version, export_format="trl_jsonl", out=out)
+        export_write(version=version, export_format="trl_jsonl", out=out, split="train")
     return path
 
 
@@ -103,7 +103,7 @@ def test_imported_hh_rlhf_pairs_export_back_unchanged(project):
         items_import(project=project, file=stream, file_name=HH_PAIRS.name)
     version = _version_from_imported_rankings(project)
     out = io.BytesIO()
-    export_write(version=version, export_format="trl_jsonl", out=out)
+    export_write(version=version, export_format="trl_jsonl", out=out, split="train")
     exported = [json.loads(line) for line in out.getvalue().decode().splitlines()]
     with gzip.open(HH_PAIRS, "rt", encoding="utf-8") as source:
         expected = [json.loads(line) for line in source]

@@ -18,7 +18,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--out", type=Path, required=True, help="The file to write.")
         parser.add_argument(
-            "--split", choices=DatasetPair.Split.values, help="Only this split (default: all)."
+            "--split",
+            choices=DatasetPair.Split.values,
+            help="Only this split (default: all; for TRL and Parquet, a zip of a file per split).",
         )
 
     def handle(

@@ -23,6 +23,17 @@ const SPLITS: { value: SplitName | ''; label: string }[] = [
   { value: 'test', label: 'Test' },
 ];
 
+/** What the download will hold, as the backend writes it (annotation/services/exports.py). */
+export function exportContents(format: ExportFormat, split: SplitName | ''): string {
+  if (format === 'raw_rankings') return 'One JSONL file of every ranking behind the version; the split does not apply.';
+  if (format === 'hf_dataset') {
+    return 'A zip of a Hugging Face datasets folder (data/<split>-00000-of-00001.parquet and a README card): unzip it and datasets.load_dataset(folder) gives its splits.';
+  }
+  const extension = format === 'parquet' ? 'parquet' : 'jsonl';
+  if (split !== '') return `One ${extension} file of the ${split} pairs.`;
+  return `A zip of train.${extension}, validation.${extension} and test.${extension} (a split without pairs has no file): unzip it and datasets.load_dataset(folder) gives a DatasetDict of the splits.`;
+}
+
 function formatLabel(format: ExportFormat): string {
   return FORMATS.find((f) => f.value === format)?.label ?? format;
 }
@@ -135,6 +146,9 @@ export function ExportPanel({ projectId, number }: { projectId: number; number: 
           Start export
         </button>
       </form>
+      <p className="muted" aria-label="Export contents">
+        {exportContents(format, split)}
+      </p>
       {jobs.length > 0 && (
         <ul className="export-jobs" aria-label="Exports">
           {jobs.map((job) => (

@@ -108,6 +108,23 @@ describe('Datasets', () => {
     expect(within(table).getByRole('link', { name: 'Version 1' })).toHaveAttribute('href', '/projects/5/datasets/1');
   });
 
+  it('says an all-splits export is a zip of a file per split and a one-split export one file', async () => {
+    const backend = new FakeDashboardBackend();
+    backend.versions = [makeVersion()];
+    renderAt('/projects/5/datasets/1');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+
+    const contents = await screen.findByLabelText('Export contents', {}, LOAD);
+    expect(contents).toHaveTextContent('A zip of train.jsonl, validation.jsonl and test.jsonl');
+    expect(contents).toHaveTextContent('datasets.load_dataset(folder) gives a DatasetDict');
+
+    await user.selectOptions(screen.getByLabelText('Format'), 'Parquet pairs');
+    expect(contents).toHaveTextContent('A zip of train.parquet, validation.parquet and test.parquet');
+
+    await user.selectOptions(screen.getByLabelText('Split'), 'Validation');
+    expect(contents).toHaveTextContent('One parquet file of the validation pairs.');
+  });
+
   it('exports a ready version and links to the file when it is done', async () => {
     const backend = new FakeDashboardBackend();
     backend.versions = [makeVersion()];
