@@ -11,12 +11,23 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from annotation.models import Role
+from annotation.models import DatasetVersion, Role
+from annotation.services import datasets
 from annotation.services.datasets import Rule, dataset_version_create
+from annotation.services.queue import assignment_next
+from annotation.services.rankings import ranking_submit
+from tests.factories import item_with_completions
 from training.engine import ConfigError, DataError
 from training.engine.evaluate import METADATA
-from training.models import ModelVersion, TrainingAttempt, TrainingPoint, TrainingRun
-from training.services import execute, runs
+from training.models import (
+    ModelVersion,
+    TrainingAttempt,
+    TrainingPoint,
+    TrainingRun,
+    TrainingSettings,
+)
+from training.selectors import backbone_label
+from training.services import execute, retrain, runs
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +212,44 @@ def test_the_model_is_the_best_evaluations_weights_and_says_which_step(
         assert json.load(handle)["best_step"] == run.best_step
     messages = " ".join(run.log_lines.values_list("message", flat=True))
     assert f"the model is step {run.best_step}'s weights" in messages
+
+
+def test_periodic_retraining_skips_a_version_without_validation_pairs(
+    project, member, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(datasets, "DEFAULT_SPLIT", {"train": 1.0, "validation": 0.0, "test": 0.0})
+    TrainingSettings.objects.create(project=project, retrain_min_rankings=2)
+    annotator = member(Role.ANNOTATOR)
+    for _ in range(2):
+        item_with_completions(project, k=2)
+        lease = assignment_next(project=project, annotator=annotator)
+        tiers = [[i] for i in lease.display_order]
+        ranking_submit(project=project, annotator=annotator, prompt_id=lease.prompt_id, tiers=tiers)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert retrain._project_retrain(project.pk) is None  # skipped, not failed
+    assert DatasetVersion.objects.get(project=project).counts["splits"]["train"]["prompts"] == 2
+    assert not TrainingRun.objects.filter(project=project).exists()
+
+
+def test_a_run_shows_the_settings_a_researcher_chose_and_the_backbone_by_name(
+    project, version, member, client_for, django_capture_on_commit_callbacks
+):
+    TrainingSettings.objects.create(project=project, config={"ema_decay": 0.9})
+    run = _create(project, {"epochs": 3}, django_capture_on_commit_callbacks)
+    body = (
+        client_for(member(Role.RESEARCHER))
+        .get(f"/api/v1/projects/{project.id}/training-runs/{run.pk}/")
+        .json()
+    )
+    assert body["backbone_label"] == "all-MiniLM-L6-v2 (default)"
+    assert body["chosen_settings"] == [
+        "backbone", "mode", "epochs", "learning_rate", "max_length", "token_budget", "seed",
+        "early_stopping_patience", "ema_decay",
+    ]  # fmt: skip
+    assert {"center_coef", "extra", "checkpoint_every", "log_every"} <= body["config"].keys()
+
+
+def test_a_run_on_an_allowlisted_or_model_backbone_shows_that_name():
+    assert backbone_label("model:3") == "model:3"
+    assert backbone_label("deberta-v3-small") == "deberta-v3-small"
+    assert backbone_label("") == backbone_label("default") == "all-MiniLM-L6-v2 (default)"

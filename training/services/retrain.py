@@ -48,7 +48,15 @@ def _project_retrain(project_id: int) -> TrainingRun | None:
     if _failed_on_the_same_input(project_id=project_id, rule=rule):
         return None
     version = dataset_version_create(project=project, rule=rule, name=PERIODIC)
-    if not version.counts.get("splits", {}).get("train", {}).get("pairs", 0):
+    splits = version.counts.get("splits", {})
+    if not splits.get("train", {}).get("pairs", 0):
+        return None
+    if not splits.get("validation", {}).get("pairs", 0):  # a run would be refused
+        logger.info(
+            "periodic retraining of %s skipped: dataset version %s has no validation pairs",
+            project,
+            version.number,
+        )
         return None
     try:
         return training_run_create(
