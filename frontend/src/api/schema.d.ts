@@ -2013,6 +2013,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Too many failed sign-ins for this account or address; see Retry-After. */
             429: {
                 headers: {
@@ -2166,6 +2175,15 @@ export interface operations {
             };
             /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2328,7 +2346,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["PatchedPreferencesUpdateRequest"];
                 "multipart/form-data": components["schemas"]["PatchedPreferencesUpdateRequest"];
@@ -2372,6 +2390,15 @@ export interface operations {
             };
             /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2492,6 +2519,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_retrieve: {
@@ -2595,6 +2631,15 @@ export interface operations {
             };
             /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2808,6 +2853,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_datasets_list: {
@@ -2916,6 +2970,15 @@ export interface operations {
             };
             /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3044,6 +3107,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_datasets_preview_create: {
@@ -3099,6 +3171,15 @@ export interface operations {
             };
             /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3337,6 +3418,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_history_list: {
@@ -3554,6 +3644,15 @@ export interface operations {
             };
             /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3942,6 +4041,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_members_destroy: {
@@ -4053,6 +4161,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_members_password_create: {
@@ -4109,6 +4226,15 @@ export interface operations {
             };
             /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4345,6 +4471,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_progress_retrieve: {
@@ -4525,6 +4660,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_reviews_list: {
@@ -4641,6 +4785,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     v1_projects_score_create: {
@@ -4696,6 +4849,15 @@ export interface operations {
             };
             /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4775,6 +4937,15 @@ export interface operations {
             };
             /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4899,6 +5070,15 @@ export interface operations {
             };
             /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5178,6 +5358,15 @@ export interface operations {
             };
             /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
