@@ -1,8 +1,11 @@
-import { useState, type SubmitEvent } from 'react';
+import { useId, useState, type SubmitEvent } from 'react';
 import { scoreCompletions, type CompletionScore, type ModelVersion } from '../../api/training';
 import { formatDecimal } from '../../dashboard/format';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../dashboard/formErrors';
+import { dashboardPath } from '../../dashboard/routes';
 import { useAction } from '../../dashboard/useAction';
+import { Link } from '../../router';
+import { MarkdownView } from '../MarkdownView';
 import { FormAlert, FormField } from './FormField';
 
 const MIN_CANDIDATES = 2;
@@ -14,6 +17,7 @@ interface Candidate {
 
 interface Scored {
   model: number;
+  prompt: string;
   ranked: (CompletionScore & { text: string })[];
 }
 
@@ -23,6 +27,21 @@ function fieldFor(path: string): string | null {
   const match = /^completions\.(\d+)$/.exec(path);
   return match ? `candidate-${match[1] ?? ''}` : null;
 }
+
+/** The model scored with unless another is chosen: the active one, else the newest. */
+function defaultModel(models: readonly ModelVersion[]): ModelVersion | undefined {
+  const active = models.find((m) => m.is_active);
+  if (active) return active;
+  return models.reduce<ModelVersion | undefined>(
+    (newest, m) => (!newest || m.number > newest.number ? m : newest),
+    undefined,
+  );
+}
+
+// training/services/scoring.py: (reward - reward_mean) / reward_std, statistics the model's
+// final evaluation took over every completion of its validation split.
+const NORMALIZED_NOTE =
+  'Normalized: the reward as a z-score against the rewards this model gave the completions of its validation split (a sample of training prompts when it had none). 0 is their average, ±1 one standard deviation.';
 
 interface ScoringPlaygroundProps {
   projectId: number;
@@ -37,11 +56,15 @@ export function ScoringPlayground({ projectId, models }: ScoringPlaygroundProps)
     { key: 2, text: '' },
   ]);
   const [nextKey, setNextKey] = useState(3);
-  const [model, setModel] = useState('');
+  // The model the user picked; until then (or once it is gone) the default follows the list,
+  // so promoting a model on this page makes it the one scored with.
+  const [picked, setPicked] = useState('');
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [scored, setScored] = useState<Scored | null>(null);
   const action = useAction();
-  const active = models.find((m) => m.is_active);
+  const noteId = useId();
+  const fallback = defaultModel(models);
+  const model = models.some((m) => String(m.id) === picked) ? picked : fallback ? String(fallback.id) : '';
 
   function edit(key: number, text: string) {
     setCandidates((before) => before.map((c) => (c.key === key ? { ...c, text } : c)));
@@ -55,6 +78,7 @@ export function ScoringPlayground({ projectId, models }: ScoringPlaygroundProps)
     candidates.forEach((c, index) => {
       if (c.text.trim() === '') fields[`candidate-${index}`] = ['Type a completion, or remove this candidate.'];
     });
+    if (model === '') fields.model = ['There is no model yet: train one first.'];
     if (Object.keys(fields).length > 0) {
       action.reset();
       setErrors({ general: [], fields });
@@ -62,13 +86,13 @@ export function ScoringPlayground({ projectId, models }: ScoringPlaygroundProps)
     }
     setErrors(NO_ERRORS);
     const texts = candidates.map((c) => c.text);
-    const body = model === '' ? { prompt, completions: texts } : { prompt, completions: texts, model: Number(model) };
+    const body = { prompt, completions: texts, model: Number(model) };
     const result = await action.run('score', () => scoreCompletions(projectId, body));
     if (!result) return;
     const ranked = [...result.scores]
       .sort((a, b) => a.rank - b.rank || b.reward - a.reward)
       .map((score) => ({ ...score, text: texts[score.index] ?? '' }));
-    setScored({ model: result.model, ranked });
+    setScored({ model: result.model, prompt, ranked });
   }
 
   const shown = action.error ? formErrors(action.error, fieldFor) : errors;
@@ -134,27 +158,37 @@ export function ScoringPlayground({ projectId, models }: ScoringPlaygroundProps)
             Add candidate
           </button>
         </fieldset>
-        <FormField label="Model" errors={shown.fields.model}>
-          {(control) => (
-            <select
-              {...control}
-              value={model}
-              onChange={(e) => {
-                setModel(e.target.value);
-              }}
-            >
-              <option value="">{active ? `Active model (version ${active.number})` : 'Active model'}</option>
-              {models.map((m) => (
-                <option key={m.id} value={m.id}>
-                  Model version {m.number}
-                  {m.is_active ? ' (active)' : ''}
-                </option>
-              ))}
-            </select>
-          )}
-        </FormField>
+        {models.length === 0 ? (
+          <p className="muted">
+            No model yet: a training run that succeeds adds one.{' '}
+            <Link to={dashboardPath(projectId, 'training')}>Start a run</Link>
+          </p>
+        ) : (
+          <FormField label="Model" errors={shown.fields.model}>
+            {(control) => (
+              <select
+                {...control}
+                value={model}
+                onChange={(e) => {
+                  setPicked(e.target.value);
+                }}
+              >
+                {models.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    Model version {m.number}
+                    {m.is_active ? ' (active)' : ''}
+                  </option>
+                ))}
+              </select>
+            )}
+          </FormField>
+        )}
         <div>
-          <button type="submit" className="button button--primary" disabled={action.pending !== null}>
+          <button
+            type="submit"
+            className="button button--primary"
+            disabled={action.pending !== null || models.length === 0}
+          >
             {action.pending && <span className="spinner" aria-hidden="true" />}
             Score candidates
           </button>
@@ -163,6 +197,12 @@ export function ScoringPlayground({ projectId, models }: ScoringPlaygroundProps)
       {scored && (
         <div className="playground__results">
           <h3 className="subsection-title">Ranked by {scoredBy ? `model version ${scoredBy.number}` : 'the model'}</h3>
+          <section aria-label="Scored prompt">
+            <MarkdownView source={scored.prompt} />
+          </section>
+          <p className="muted" id={noteId}>
+            {NORMALIZED_NOTE}
+          </p>
           <ol className="scored-list" aria-label="Ranked candidates">
             {scored.ranked.map((score) => (
               <li key={score.index} className="scored">
@@ -174,11 +214,13 @@ export function ScoringPlayground({ projectId, models }: ScoringPlaygroundProps)
                     <span className="visually-hidden">Rank {score.rank}: </span>
                     Candidate {score.index + 1}
                   </p>
-                  <p className="scored__text">{score.text}</p>
+                  <MarkdownView source={score.text} className="scored__text" detectCode />
                   <p className="scored__numbers">
                     Reward <strong>{formatDecimal(score.reward)}</strong>
                     <span aria-hidden="true"> · </span>
-                    Normalized <strong>{formatDecimal(score.normalized)}</strong>
+                    <span aria-describedby={noteId} title={NORMALIZED_NOTE}>
+                      Normalized <strong>{formatDecimal(score.normalized)}</strong>
+                    </span>
                   </p>
                 </div>
               </li>
