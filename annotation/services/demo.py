@@ -12,14 +12,16 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 
 from annotation.models import DatasetVersion, Project, Prompt, Ranking, Role
-from annotation.services.datasets import Rule, dataset_version_create
+from annotation.services.datasets import Rule, dataset_version_create, dataset_version_preview
 from annotation.services.imports import items_import
+from annotation.services.pairs import pairs_expand
 from annotation.services.projects import membership_set, project_create
 
 DEMO_ITEMS = Path(__file__).resolve().parent.parent / "demo" / "items.jsonl"
 # Preference pairs with a recorded choice, so a researcher can train a reward model at once.
 DEMO_PAIRS = DEMO_ITEMS.with_name("pairs.jsonl")
 DEMO_SLUG = "demo"
+DEMO_RULE = Rule(include_imported=True)
 DEMO_USERS: tuple[tuple[str, Role], ...] = (
     ("admin", Role.ADMIN),
     ("researcher", Role.RESEARCHER),
@@ -99,8 +101,9 @@ def demo_seed(*, password: str) -> DemoSummary:
     if not DatasetVersion.objects.filter(project=project).exists():
         dataset_version_create(
             project=project,
-            rule=Rule(include_imported=True),
+            rule=DEMO_RULE,
             name="demo seed",
+            seed=demo_split_seed(project=project),
             created_by=users["researcher"],
         )
     return DemoSummary(
@@ -108,3 +111,15 @@ def demo_seed(*, password: str) -> DemoSummary:
         usernames=list(DEMO_USERS),
         prompts_created=items_report.created + pairs_report.created,
     )
+
+
+def demo_split_seed(*, project: Project) -> int:
+    """The first split seed that gives the demo version validation prompts: a run needs
+    them, and the demo's few recorded prompts at the default shares leave none about one
+    install in five (the split hashes prompt ids, which differ between databases)."""
+    pairs_expand(project_id=project.pk)  # the preview counts expanded pairs
+    for seed in range(100):
+        counts = dataset_version_preview(project=project, rule=DEMO_RULE, seed=seed)
+        if counts["validation"]["prompts"] and counts["train"]["prompts"]:
+            return seed
+    return 0
