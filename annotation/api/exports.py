@@ -91,7 +91,8 @@ class ExportDetailView(ProjectScoped, APIView):
 class ExportDownloadView(ProjectScoped, APIView):
     permission_classes = [IsProjectResearcher]
 
-    # A Hugging Face datasets folder comes zipped; JSONL and Parquet files as they are.
+    # Zips: a Hugging Face datasets folder, and an all-splits JSONL or Parquet export (a file
+    # per split). A one-split export and raw rankings come as the file itself.
     @extend_schema(
         responses={(200, "application/zip"): bytes, (200, "application/octet-stream"): bytes}
     )
