@@ -3,10 +3,15 @@ world that tests/test_role_matrix.py and tests/test_schemathesis.py call the API
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db import transaction
+from django.test import override_settings
 
 from annotation.models import Project, Ranking, Role
 from config.celery import app as celery_app
@@ -129,3 +134,17 @@ def queued_tasks() -> dict[str, int]:
             queue: channel.queue_declare(queue=queue, passive=False).message_count
             for queue in ("default", "training")
         }
+
+
+@contextmanager
+def world_kept(media_root: Path) -> Iterator[World]:
+    """A world for a whole test module, rolled back when it ends: each test (and each request
+    a test makes in a savepoint of its own) runs inside its transaction. Call it with the
+    database unblocked (django_db_blocker)."""
+    # A dozen users: the real password hasher would take longer than the rest.
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(MEDIA_ROOT=media_root, PASSWORD_HASHERS=hashers), transaction.atomic():
+        try:
+            yield world_build()
+        finally:
+            transaction.set_rollback(True)

@@ -24,12 +24,11 @@ from django.core import signals
 from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
-from django.test import override_settings
 from django.urls import resolve
 from rest_framework.authtoken.models import Token
 from schemathesis.core.parameters import ParameterLocation
 
-from tests.api_world import World, queued_tasks, world_build
+from tests.api_world import World, queued_tasks, world_kept
 
 pytestmark = pytest.mark.django_db
 
@@ -147,30 +146,24 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
 def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
     """One world for the whole module, rolled back at its end (each test and each request
     runs in a savepoint inside it)."""
-    media = tmp_path_factory.mktemp("media")
-    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=hashers),
-        transaction.atomic(),
-    ):
+    with django_db_blocker.unblock():
         queued = queued_tasks()
-        CURRENT["world"] = world_build()
-        for role, key in TOKENS.items():
-            user = CURRENT["world"].users[role]
-            assert user is not None
-            Token.objects.create(user=user, key=key)
-        # As Django's test client does: a request must not close the connection that holds
-        # the test's transaction.
-        signals.request_started.disconnect(close_old_connections)
-        signals.request_finished.disconnect(close_old_connections)
-        try:
-            yield CURRENT["world"]
-        finally:
-            signals.request_started.connect(close_old_connections)
-            signals.request_finished.connect(close_old_connections)
-            del CURRENT["world"]
-            transaction.set_rollback(True)
+        with world_kept(tmp_path_factory.mktemp("media")) as world:
+            for role, key in TOKENS.items():
+                user = world.users[role]
+                assert user is not None
+                Token.objects.create(user=user, key=key)
+            # As Django's test client does: a request must not close the connection that
+            # holds the test's transaction.
+            signals.request_started.disconnect(close_old_connections)
+            signals.request_finished.disconnect(close_old_connections)
+            CURRENT["world"] = world
+            try:
+                yield world
+            finally:
+                del CURRENT["world"]
+                signals.request_started.connect(close_old_connections)
+                signals.request_finished.connect(close_old_connections)
         assert queued_tasks() == queued, "the run queued work for a worker"
 
 
