@@ -1,13 +1,18 @@
 """What the API answers is what its OpenAPI schema says: each 409 a service can raise, and
 the media type of each download, are documented on their operation."""
 
+import importlib
+import pkgutil
 import re
 
 import pytest
 from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
+import annotation.services
+import training.services
 from annotation.models import DatasetVersion, ExportJob, Role
+from config.errors import Conflict
 from tests.factories import (
     DatasetVersionFactory,
     ExportJobFactory,
@@ -167,3 +172,22 @@ def test_a_body_in_a_media_type_the_operation_does_not_read_is_a_documented_415(
 def test_the_schema_says_a_preferences_patch_needs_a_body(schema):
     operation = schema["paths"]["/api/v1/me/preferences/"]["patch"]
     assert operation["requestBody"]["required"] is True
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
+
+
+def test_every_conflict_a_service_can_raise_is_documented_as_a_409(schema):
+    for package in (annotation.services, training.services):
+        for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            importlib.import_module(module.name)
+    documented_409s = " ".join(
+        operation["responses"].get("409", {}).get("description", "")
+        for path in schema["paths"].values()
+        for operation in path.values()
+    )
+    undocumented = [
+        c.__name__ for c in _subclasses(Conflict) if f"`{c.code}`" not in documented_409s
+    ]
+    assert undocumented == []
