@@ -83,13 +83,14 @@ test-frontend:
 test-python:
 	$(TEST_ENV) $(BIN)/pytest
 
-# The frontend's API types are generated from the backend's OpenAPI schema.
+# The frontend's API types are generated from the backend's OpenAPI schema, on PostgreSQL
+# (integer bounds in the schema follow the database's column types).
 api-schema:
-	$(BIN)/python manage.py spectacular --file frontend/openapi.yaml --validate --fail-on-warn
+	$(TEST_ENV) $(BIN)/python manage.py spectacular --file frontend/openapi.yaml --validate --fail-on-warn
 	cd frontend && npm run --silent gen:api
 
 api-check:
-	$(BIN)/python manage.py spectacular --file $(VENV)/openapi.yaml --validate --fail-on-warn
+	$(TEST_ENV) $(BIN)/python manage.py spectacular --file $(VENV)/openapi.yaml --validate --fail-on-warn
 	@diff -u frontend/openapi.yaml $(VENV)/openapi.yaml || { \
 		echo "frontend/openapi.yaml is stale: run 'make api-schema' and commit it."; exit 1; }
 	cd frontend && npx openapi-typescript openapi.yaml -o ../$(VENV)/schema.d.ts >/dev/null

@@ -299,8 +299,8 @@ def test_the_completions_of_a_ranked_item_cannot_change(project, member):
     invalid = refusal(project, jsonl(changed))
     line = [r["id"] for r in records].index(ranked) + 1
     assert invalid.errors == [
-        f"line {line} (id {ranked}): completions: item '{ranked}' already has 2 rankings; its completions "
-        "cannot change. Import it under a new id."
+        f"line {line} (id {ranked}): completions: item '{ranked}' already has 2 rankings; "
+        "its completions cannot change. Import it under a new id."
     ]
     assert stored(project) == before
 
@@ -331,8 +331,8 @@ def test_the_completions_of_an_item_an_annotator_holds_cannot_change(project, me
     assignment_next(project=project, annotator=member(Role.ANNOTATOR))
     invalid = refusal(project, jsonl([{**record, "completions": record["completions"][:2]}]))
     assert invalid.errors == [
-        "line 1 (id x): completions: item 'x' is being ranked right now; its completions cannot change "
-        "while an annotator holds it."
+        "line 1 (id x): completions: item 'x' is being ranked right now; "
+        "its completions cannot change while an annotator holds it."
     ]
 
 
