@@ -134,7 +134,8 @@ def test_a_stale_cached_copy_under_a_reused_prefix_is_fetched_anew(s3, model):
 
 
 def test_a_dataset_export_in_the_bucket_downloads_through_the_api(s3, project, version, researcher):
-    job = export_run(job=ExportJob.objects.create(version=version, format="trl_jsonl"))
+    job = ExportJob.objects.create(version=version, format="trl_jsonl")
+    job = export_run(job=job, split="train")  # one split: one JSONL file, not a zip
     assert job.status == ExportJob.Status.SUCCEEDED, job.error
     assert f"{PREFIX}/{job.file.name}" in _keys(s3)
     response = researcher.get(f"/api/v1/projects/{project.id}/exports/{job.pk}/download/")
