@@ -3,8 +3,9 @@
 DRF's own fields are forgiving in ways that lose information silently: a
 BooleanField takes "yes", 1 or "on", reads a form that leaves it out as false,
 and a nested serializer in a multipart body looks only for ``config.epochs``
-parts, so a ``config`` part holding JSON is dropped and its defaults used.
-Every input serializer of the API uses these instead.
+parts, so a ``config`` part holding JSON is dropped and its defaults used; a
+CharField takes 0 as "0" and a FloatField takes false as 0.0. Every input
+serializer of the API uses these instead.
 """
 
 from __future__ import annotations
@@ -88,6 +89,64 @@ class StrictJSONField(serializers.JSONField):
         return super().to_internal_value(data)
 
 
+class _StrictString(serializers.Field):
+    """A string: a JSON string or form text, never a number or boolean turned into one."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        # Form text as sent: DRF reads a blank part for a field that may be left out as left out.
+        if _reads_text(self, dictionary):
+            return _text_value(self, dictionary)
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Must be a string.")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(_StrictString, serializers.CharField):
+    pass
+
+
+class StrictSlugField(_StrictString, serializers.SlugField):
+    pass
+
+
+class _StrictNumber(serializers.Field):
+    """A number: a JSON number, or form text that reads as one. Not true/false (Python
+    counts them as 1 and 0) and not a JSON string holding digits."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        if _reads_text(self, dictionary):
+            return _text_value(self, dictionary)
+        return super().get_value(dictionary)
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        # Form text has no null of its own: a nullable number reads "null" (or a blank) as null.
+        if isinstance(data, _Text) and data in ("", "null") and self.allow_null:
+            data = None
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool):
+            raise serializers.ValidationError("Must be a number, not true/false.")
+        if isinstance(data, str) and not isinstance(data, _Text):
+            raise serializers.ValidationError("Must be a number, not a string.")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(_StrictNumber, serializers.IntegerField):
+    pass
+
+
+class StrictFloatField(_StrictNumber, serializers.FloatField):
+    pass
+
+
+class StrictDecimalField(_StrictNumber, serializers.DecimalField):
+    pass
+
+
 class _DottedParts(tuple[str, ...]):
     """The ``field.key`` parts a form sent where one JSON part was expected."""
 
@@ -117,10 +176,21 @@ class NestedInput(serializers.Serializer):
 
 
 class InputModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer for input: the model's booleans and JSON read strictly."""
+    """A ModelSerializer for input: the model's strings, numbers, booleans, JSON read strictly."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.IntegerField: StrictIntegerField,
+        models.SmallIntegerField: StrictIntegerField,
+        models.BigIntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+        models.PositiveBigIntegerField: StrictIntegerField,
+        models.FloatField: StrictFloatField,
+        models.DecimalField: StrictDecimalField,
         models.BooleanField: StrictBooleanField,
         models.JSONField: StrictJSONField,
     }

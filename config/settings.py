@@ -240,10 +240,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": _RENDERERS,
-    "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.JSONParser",  # bounded depth, no NaN: every bad body is a 400
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only (bounded depth, no NaN: every bad body is a 400). A form has no null, no
+    # types and no way to send nothing, so only the views that take a file (or, for
+    # training runs, a tested form client) add multipart themselves; anything else is a 415.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

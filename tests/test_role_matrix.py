@@ -231,7 +231,7 @@ def scopes(route: Route) -> list[str]:
 def call(client: APIClient, route: Route, method: str, url: str) -> tuple[int, Any]:
     """One request, its writes rolled back so that every role meets the same world."""
     body = BODIES.get((route.name, method), {})
-    json_body = JSONParser in [parser.__class__ for parser in _parsers(route)]
+    json_body = any(isinstance(parser, JSONParser) for parser in _parsers(route))
     request_format = "json" if json_body else "multipart"
     with transaction.atomic():
         response = (

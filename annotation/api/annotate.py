@@ -33,7 +33,7 @@ from annotation.services.rankings import (
     ranking_pass,
     ranking_submit,
 )
-from config.fields import StrictJSONField
+from config.fields import StrictCharField, StrictIntegerField, StrictJSONField
 from config.schema import conflict_responses
 
 
@@ -93,7 +93,7 @@ def _assignment_data(assignment: Assignment) -> dict[str, object]:
 
 @extend_schema_serializer(component_name="NextItem")
 class NextInput(serializers.Serializer):
-    after = serializers.IntegerField(
+    after = StrictIntegerField(
         required=False,
         allow_null=True,
         help_text="The prompt id on screen: lease the item after it (prefetch).",
@@ -134,12 +134,12 @@ class TiersField(StrictJSONField):
 
 @extend_schema_serializer(component_name="RankingSubmit")
 class RankingInput(serializers.Serializer):
-    prompt_id = serializers.IntegerField()
+    prompt_id = StrictIntegerField()
     tiers = TiersField(help_text="Completion ids, best tier first: [[3], [1, 4], [2]].")
     display_order = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_null=True, max_length=16
+        child=StrictIntegerField(), required=False, allow_null=True, max_length=16
     )
-    time_spent_ms = serializers.IntegerField(
+    time_spent_ms = StrictIntegerField(
         required=False, allow_null=True, min_value=0, max_value=86_400_000
     )
     client_request_id = serializers.UUIDField(required=False, allow_null=True)
@@ -209,16 +209,16 @@ class RankingListView(ProjectScoped, generics.ListAPIView):
 
 @extend_schema_serializer(component_name="Skip")
 class SkipInput(serializers.Serializer):
-    prompt_id = serializers.IntegerField()
-    reason = serializers.CharField(max_length=500)
+    prompt_id = StrictIntegerField()
+    reason = StrictCharField(max_length=500)
     client_request_id = serializers.UUIDField(required=False, allow_null=True)
 
 
 @extend_schema_serializer(component_name="Flag")
 class FlagInput(serializers.Serializer):
-    prompt_id = serializers.IntegerField()
+    prompt_id = StrictIntegerField()
     reason = serializers.ChoiceField(choices=Ranking.FlagReason.choices)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
     client_request_id = serializers.UUIDField(required=False, allow_null=True)
 
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.services.auth import token_issue, token_revoke, token_rotate, user_sign_out
+from config.fields import StrictCharField
 from config.throttling import sign_in_attempt
 
 
@@ -38,8 +39,8 @@ class SessionStateOutput(serializers.Serializer):
 
 @extend_schema_serializer(component_name="Login")
 class LoginInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=1024, trim_whitespace=False)
 
 
 @extend_schema_serializer(component_name="Token")

@@ -22,14 +22,20 @@ from annotation.services.datasets import (
     dataset_version_preview,
     dataset_version_queue,
 )
-from config.fields import NestedInput, StrictBooleanField
+from config.fields import (
+    NestedInput,
+    StrictBooleanField,
+    StrictCharField,
+    StrictFloatField,
+    StrictIntegerField,
+)
 
 
 @extend_schema_serializer(component_name="DatasetSplit")
 class SplitInput(NestedInput):
-    train = serializers.FloatField(min_value=0, max_value=1)
-    validation = serializers.FloatField(min_value=0, max_value=1)
-    test = serializers.FloatField(min_value=0, max_value=1)
+    train = StrictFloatField(min_value=0, max_value=1)
+    validation = StrictFloatField(min_value=0, max_value=1)
+    test = StrictFloatField(min_value=0, max_value=1)
 
     def validate(self, attrs: dict[str, float]) -> dict[str, float]:
         if abs(sum(attrs.values()) - 1.0) > 1e-6:
@@ -39,22 +45,20 @@ class SplitInput(NestedInput):
 
 @extend_schema_serializer(component_name="DatasetVersionCreate")
 class VersionInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    seed = serializers.IntegerField(
-        required=False, default=0, min_value=-(2**31), max_value=2**31 - 1
-    )
+    name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    seed = StrictIntegerField(required=False, default=0, min_value=-(2**31), max_value=2**31 - 1)
     split = SplitInput(required=False)
     pairs = serializers.ChoiceField(choices=["per_rater", "consensus"], default="per_rater")
     method = serializers.ChoiceField(
         choices=["bradley_terry", "ranked_pairs"], default="bradley_terry"
     )
-    min_agreement = serializers.FloatField(min_value=0, max_value=1, default=0.0)
-    min_raters = serializers.IntegerField(
+    min_agreement = StrictFloatField(min_value=0, max_value=1, default=0.0)
+    min_raters = StrictIntegerField(
         min_value=1, max_value=50, required=False, allow_null=True, default=None
     )
     rater_ids = serializers.ListField(
         # A user id: larger numbers name nobody, and PostgreSQL refuses them past bigint.
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        child=StrictIntegerField(min_value=1, max_value=2**63 - 1),
         required=False,
         allow_null=True,
         default=None,
@@ -194,7 +198,7 @@ class RefreshInput(serializers.Serializer):
     method = serializers.ChoiceField(
         choices=["bradley_terry", "ranked_pairs"], default="bradley_terry"
     )
-    min_raters = serializers.IntegerField(
+    min_raters = StrictIntegerField(
         min_value=1, max_value=50, required=False, allow_null=True, default=None
     )
 

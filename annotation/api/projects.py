@@ -30,7 +30,7 @@ from annotation.services.projects import (
     project_update,
 )
 from annotation.services.users import member_create, user_password_reset
-from config.fields import InputModelSerializer, StrictBooleanField
+from config.fields import InputModelSerializer, StrictBooleanField, StrictCharField
 
 
 @extend_schema_serializer(component_name="Project")
@@ -147,7 +147,7 @@ class MemberOutput(serializers.ModelSerializer):
 
 @extend_schema_serializer(component_name="MemberAdd")
 class MemberInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    username = StrictCharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
 
     def validate_username(self, value: str) -> object:
@@ -211,10 +211,10 @@ class MemberDetailView(APIView):
 
 @extend_schema_serializer(component_name="MemberCreate")
 class MemberCreateInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+    username = StrictCharField(max_length=150)
+    email = StrictCharField(max_length=254, required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(choices=Role.choices)
-    password = serializers.CharField(
+    password = StrictCharField(
         max_length=128,
         required=False,
         allow_blank=True,
@@ -254,7 +254,7 @@ class MemberCreateView(ProjectScoped, APIView):
 
 @extend_schema_serializer(component_name="PasswordReset")
 class PasswordResetInput(serializers.Serializer):
-    password = serializers.CharField(
+    password = StrictCharField(
         max_length=128,
         required=False,
         allow_blank=True,

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from annotation.models import Prompt, Role
 from tests.factories import UserFactory
+from training.models import TrainingRun
 
 pytestmark = pytest.mark.django_db
 
@@ -88,18 +89,22 @@ def test_an_oversized_json_body_from_a_member_is_a_413_and_changes_nothing(
     assert project.name != "Renamed"
 
 
+def _runs(project):
+    # Training runs take a form (imports too); every other endpoint refuses one with a 415.
+    return f"/api/v1/projects/{project.id}/training-runs/"
+
+
 def test_oversized_multipart_fields_are_a_413(project, admin, small_limits):
-    data = {"name": "Renamed", "description": "x" * LIMIT}
-    _too_large(admin.patch(f"/api/v1/projects/{project.id}/", data, format="multipart"))
-    project.refresh_from_db()
-    assert project.name != "Renamed"
+    data = {"config": json.dumps({"device": "x" * LIMIT})}
+    _too_large(admin.post(_runs(project), data))
+    assert not TrainingRun.objects.exists()
 
 
 def test_oversized_multipart_fields_are_a_413_for_a_signed_in_browser(project, small_limits):
     # A session's CSRF check reads the form first: Django refuses it there, before the view.
     client, token = _signed_in_browser()
-    data = {"name": "Renamed", "description": "x" * LIMIT}
-    response = client.post("/api/v1/projects/", data, format="multipart", HTTP_X_CSRFTOKEN=token)
+    data = {"config": json.dumps({"device": "x" * LIMIT})}
+    response = client.post(_runs(project), data, format="multipart", HTTP_X_CSRFTOKEN=token)
     _too_large(response)
 
 
@@ -108,9 +113,9 @@ def test_an_oversized_raw_body_of_another_type_is_refused_unread(client, small_l
     assert _error(response, 415)["code"] == "unsupported_media_type"
 
 
-def test_too_many_multipart_fields_is_a_400_naming_the_limit(client, small_limits):
+def test_too_many_multipart_fields_is_a_400_naming_the_limit(project, admin, small_limits):
     data = {f"field{i}": "x" for i in range(30)}
-    error = _error(client.post("/api/v1/auth/login/", data), 400)
+    error = _error(admin.post(_runs(project), data), 400)
     assert error["code"] == "too_many_fields"
     assert "more than 20 fields" in error["message"]
 
@@ -123,10 +128,10 @@ def test_too_many_files_is_a_400_and_imports_nothing(project, admin, small_limit
     assert not Prompt.objects.exists()
 
 
-def test_a_malformed_multipart_body_is_a_400(client):
-    response = client.generic(
+def test_a_malformed_multipart_body_is_a_400(project, admin):
+    response = admin.generic(
         "POST",
-        "/api/v1/auth/login/",
+        _runs(project),
         b"--nope\r\nnot a part",
         content_type="multipart/form-data",  # no boundary
     )
@@ -137,7 +142,7 @@ def test_a_malformed_multipart_body_from_a_signed_in_browser_is_a_400(project):
     client, token = _signed_in_browser()
     response = client.generic(
         "POST",
-        f"/api/v1/projects/{project.id}/next/",
+        _runs(project),
         b"--nope\r\nnot a part",
         content_type="multipart/form-data; boundary=",
         HTTP_X_CSRFTOKEN=token,

@@ -1,11 +1,12 @@
-"""One strict, bounded way to read a request body: JSON and multipart alike."""
+"""One strict, bounded way to read a request body: JSON, and multipart only where a file goes."""
 
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from annotation.models import DatasetVersion, Project, Ranking, Role
-from tests.factories import PASSWORD, UserFactory, item_with_completions
+from annotation.models import DatasetVersion, Project, Prompt, Ranking, Role
+from tests.factories import PASSWORD, ImportRecordFactory, UserFactory, item_with_completions
 
 pytestmark = pytest.mark.django_db
 
@@ -91,31 +92,14 @@ def leased(project, member, client_for):
     return client, client.post(f"/api/v1/projects/{project.id}/next/").json()
 
 
-def test_deep_json_in_a_multipart_field_is_a_400_and_stores_nothing(project, leased):
+@pytest.mark.parametrize("fields", [{}, {"tiers": "[[1]]"}])
+def test_a_multipart_ranking_is_a_415_and_stores_nothing(project, leased, fields):
+    # A form has no null, no types and no empty body: endpoints that take no file read JSON.
     client, item = leased
-    data = {"prompt_id": item["prompt"]["id"], "tiers": VERY_DEEP}
+    data = {"prompt_id": item["prompt"]["id"], **fields}
     response = client.post(f"/api/v1/projects/{project.id}/rankings/", data, format="multipart")
-    error = _error(response)
-    assert error["fields"] == {"tiers": [error["fields"]["tiers"][0]]}
-    assert "limit of 64 levels" in error["fields"]["tiers"][0]
+    assert _error(response, 415)["code"] == "unsupported_media_type"
     assert not Ranking.objects.exists()
-
-
-def test_a_multipart_json_field_is_read_like_a_json_body(project, leased):
-    client, item = leased
-    ids = [c["id"] for c in item["completions"]]
-    tiers = json.dumps([[ids[2]], [ids[0]], [ids[1]]])
-    data = {"prompt_id": item["prompt"]["id"], "tiers": tiers}
-    response = client.post(f"/api/v1/projects/{project.id}/rankings/", data, format="multipart")
-    assert response.status_code == 201, response.content
-    assert Ranking.objects.get().tiers == [[ids[2]], [ids[0]], [ids[1]]]
-
-
-def test_nan_in_a_multipart_json_field_is_a_400(project, leased):
-    client, item = leased
-    data = {"prompt_id": item["prompt"]["id"], "tiers": "[[NaN]]"}
-    response = client.post(f"/api/v1/projects/{project.id}/rankings/", data, format="multipart")
-    assert "finite" in _error(response)["fields"]["tiers"][0]
 
 
 @pytest.fixture
@@ -123,12 +107,24 @@ def staff(client_for):
     return client_for(UserFactory(is_staff=True))
 
 
+def _import(client, project, **fields):
+    records = [ImportRecordFactory(), {"id": "x", "prompt": "Hi?"}]
+    upload = SimpleUploadedFile(
+        "items.jsonl", b"".join(json.dumps(r).encode() + b"\n" for r in records)
+    )
+    return client.post(f"/api/v1/projects/{project.id}/imports/", {"file": upload, **fields})
+
+
+@pytest.fixture
+def admin(project, member, client_for):
+    return client_for(member(Role.ADMIN))
+
+
 @pytest.mark.parametrize("value", ["yes", "on", "1", "", "True "])
-def test_a_boolean_form_field_takes_only_true_or_false(staff, value):
-    data = {"name": "Strict", "slug": "strict", "allow_ties": value}
-    error = _error(staff.post("/api/v1/projects/", data, format="multipart"))
-    assert error["fields"] == {"allow_ties": ["Must be true or false."]}
-    assert not Project.objects.filter(name="Strict").exists()
+def test_a_boolean_form_field_takes_only_true_or_false(project, admin, value):
+    error = _error(_import(admin, project, skip_invalid=value))
+    assert error["fields"] == {"skip_invalid": ["Must be true or false."]}
+    assert not Prompt.objects.exists()
 
 
 @pytest.mark.parametrize("value", [1, 0, "yes", "true", None])
@@ -139,18 +135,18 @@ def test_a_json_boolean_takes_only_true_or_false(staff, value):
     assert not Project.objects.filter(name="Strict").exists()
 
 
-@pytest.mark.parametrize(("value", "expected"), [("false", False), ("TRUE", True)])
-def test_a_boolean_form_field_reads_true_and_false_in_any_case(staff, value, expected):
-    data = {"name": "Form", "slug": "form", "allow_ties": value}
-    response = staff.post("/api/v1/projects/", data, format="multipart")
+@pytest.mark.parametrize("value", ["true", "TRUE"])
+def test_a_boolean_form_field_reads_true_in_any_case(project, admin, value):
+    response = _import(admin, project, skip_invalid=value)
     assert response.status_code == 201, response.content
-    assert Project.objects.get(name="Form").allow_ties is expected
+    assert response.json()["skipped"] == 1
 
 
-def test_a_form_that_leaves_a_boolean_out_keeps_its_default(staff):
-    response = staff.post("/api/v1/projects/", {"name": "Form", "slug": "form"}, format="multipart")
-    assert response.status_code == 201, response.content
-    assert Project.objects.get(name="Form").allow_ties is True
+@pytest.mark.parametrize("fields", [{"skip_invalid": "False"}, {}])
+def test_a_boolean_form_field_reads_false_and_left_out_keeps_its_default(project, admin, fields):
+    error = _error(_import(admin, project, **fields))
+    assert error["fields"]["file"][0].startswith("line 2 (id x): ")
+    assert not Prompt.objects.exists()
 
 
 @pytest.mark.parametrize("value", [1, "yes"])
@@ -174,14 +170,60 @@ def test_include_gold_takes_only_a_boolean(project, member, client_for, value):
     assert not DatasetVersion.objects.filter(project=project).exists()
 
 
-def test_a_dataset_split_in_a_multipart_part_is_validated_like_json(project, member, client_for):
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("post", "/api/v1/projects/", {"name": "Form", "slug": "form"}),
+        ("patch", "/api/v1/projects/{id}/", {}),
+        ("patch", "/api/v1/projects/{id}/", {"name": ""}),
+        ("post", "/api/v1/projects/{id}/datasets/", {"split": '{"train": 1}'}),
+    ],
+)
+def test_a_multipart_body_to_an_endpoint_that_takes_no_file_is_a_415(
+    project, member, client_for, method, path, data
+):
+    client = client_for(member(Role.ADMIN) if "{id}" in path else UserFactory(is_staff=True))
+    url = path.format(id=project.id)
+    response = getattr(client, method)(url, data, format="multipart")
+    assert _error(response, 415)["code"] == "unsupported_media_type"
+    assert not DatasetVersion.objects.exists()
+    assert Project.objects.get().name == project.name
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("gold_rate", False, "Must be a number, not true/false."),
+        ("gold_rate", "0.5", "Must be a number, not a string."),
+        ("raters_per_item", True, "Must be a number, not true/false."),
+        ("name", 0, "Must be a string."),
+        ("description", ["x"], "Must be a string."),
+    ],
+)
+def test_a_json_value_of_the_wrong_type_is_refused_not_coerced(
+    project, member, client_for, field, value, message
+):
+    client = client_for(member(Role.ADMIN))
+    response = client.patch(f"/api/v1/projects/{project.id}/", {field: value}, format="json")
+    assert _error(response)["fields"] == {field: [message]}
+
+
+@pytest.mark.parametrize("share", [True, "0.1", None])
+def test_a_split_share_of_the_wrong_type_is_refused(project, member, client_for, share):
     client = client_for(member(Role.RESEARCHER))
-    split = json.dumps({"train": 0.9, "validation": 0.9, "test": 0})
+    split = {"train": 0.8, "validation": 0.1, "test": share}
     response = client.post(
-        f"/api/v1/projects/{project.id}/datasets/", {"split": split}, format="multipart"
+        f"/api/v1/projects/{project.id}/datasets/", {"split": split}, format="json"
     )
-    assert _error(response)["fields"] == {"split.non_field_errors": ["Shares must add up to 1."]}
+    assert set(_error(response)["fields"]) == {"split.test"}
     assert not DatasetVersion.objects.filter(project=project).exists()
+
+
+def test_a_member_username_that_is_not_a_string_is_refused(project, member, client_for):
+    client = client_for(member(Role.ADMIN))
+    body = {"username": 0, "role": "annotator"}
+    response = client.post(f"/api/v1/projects/{project.id}/members/", body, format="json")
+    assert _error(response)["fields"] == {"username": ["Must be a string."]}
 
 
 @pytest.mark.parametrize(("value", "archived"), [("true", True), ("FALSE", False)])

@@ -75,6 +75,19 @@ def test_a_config_boolean_takes_only_true_or_false(project, researcher, config, 
     assert not TrainingRun.objects.exists()
 
 
+def test_a_multipart_config_with_nan_is_a_400(project, researcher):
+    response = _start(researcher, project, {"config": '{"epochs": NaN}'}, "multipart")
+    assert "finite" in _fields(response)["config"][0]
+    assert not TrainingRun.objects.exists()
+
+
+@pytest.mark.parametrize("epochs", [True, "2"])
+def test_a_json_config_setting_of_the_wrong_type_is_a_400(project, researcher, epochs):
+    response = _start(researcher, project, {"config": {"epochs": epochs}}, "json")
+    assert set(_fields(response)) == {"config.epochs"}
+    assert not TrainingRun.objects.exists()
+
+
 def test_a_valid_multipart_config_trains_with_its_settings(project, researcher):
     config = {"epochs": 3, "mode": "head", "freeze_embeddings": True}
     response = _start(researcher, project, {"config": json.dumps(config)}, "multipart")

@@ -14,12 +14,20 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.permissions import IsProjectResearcher, ProjectScoped
-from config.fields import NestedInput, StrictBooleanField
+from config.fields import (
+    NestedInput,
+    StrictBooleanField,
+    StrictCharField,
+    StrictFloatField,
+    StrictIntegerField,
+)
+from config.parsers import JSONParser
 from config.schema import conflict_responses, schema_keywords
 from training.models import (
     Dispute,
@@ -39,7 +47,7 @@ MODES = ["full", "top_layers", "head"]
     component_name="TrainingConfigInput", extensions=schema_keywords(additionalProperties=False)
 )
 class ConfigInput(NestedInput):
-    backbone = serializers.CharField(
+    backbone = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=500,
@@ -47,30 +55,30 @@ class ConfigInput(NestedInput):
         "allowlisted name. Empty: default.",
     )
     mode = serializers.ChoiceField(choices=MODES, required=False)
-    top_layers = serializers.IntegerField(required=False, min_value=1, max_value=96)
-    epochs = serializers.FloatField(required=False, min_value=0.01, max_value=100)
-    learning_rate = serializers.FloatField(required=False, min_value=1e-8, max_value=1.0)
-    max_length = serializers.IntegerField(required=False, min_value=16, max_value=8192)
-    token_budget = serializers.IntegerField(required=False, min_value=16, max_value=1_048_576)
-    seed = serializers.IntegerField(required=False)
-    center_coef = serializers.FloatField(required=False, min_value=0)
-    early_stopping_patience = serializers.IntegerField(required=False, min_value=0)
+    top_layers = StrictIntegerField(required=False, min_value=1, max_value=96)
+    epochs = StrictFloatField(required=False, min_value=0.01, max_value=100)
+    learning_rate = StrictFloatField(required=False, min_value=1e-8, max_value=1.0)
+    max_length = StrictIntegerField(required=False, min_value=16, max_value=8192)
+    token_budget = StrictIntegerField(required=False, min_value=16, max_value=1_048_576)
+    seed = StrictIntegerField(required=False)
+    center_coef = StrictFloatField(required=False, min_value=0)
+    early_stopping_patience = StrictIntegerField(required=False, min_value=0)
     gradient_checkpointing = StrictBooleanField(required=False)
-    grad_accum = serializers.IntegerField(required=False, min_value=1)
-    warmup_ratio = serializers.FloatField(required=False, min_value=0, max_value=0.99)
-    weight_decay = serializers.FloatField(required=False, min_value=0)
-    checkpoint_every = serializers.IntegerField(required=False, min_value=0)
-    eval_every = serializers.IntegerField(required=False, min_value=0)
-    log_every = serializers.IntegerField(required=False, min_value=1)
-    device = serializers.CharField(required=False, max_length=20)
+    grad_accum = StrictIntegerField(required=False, min_value=1)
+    warmup_ratio = StrictFloatField(required=False, min_value=0, max_value=0.99)
+    weight_decay = StrictFloatField(required=False, min_value=0)
+    checkpoint_every = StrictIntegerField(required=False, min_value=0)
+    eval_every = StrictIntegerField(required=False, min_value=0)
+    log_every = StrictIntegerField(required=False, min_value=1)
+    device = StrictCharField(required=False, max_length=20)
     precision = serializers.ChoiceField(choices=["auto", "bf16", "fp32"], required=False)
-    min_prompt_tokens = serializers.IntegerField(required=False, min_value=0)
-    max_prompt_tokens = serializers.IntegerField(required=False, min_value=0)
+    min_prompt_tokens = StrictIntegerField(required=False, min_value=0)
+    max_prompt_tokens = StrictIntegerField(required=False, min_value=0)
     freeze_embeddings = StrictBooleanField(required=False)
-    layer_lr_decay = serializers.FloatField(required=False, min_value=0.01, max_value=1)
-    head_learning_rate = serializers.FloatField(required=False, allow_null=True, min_value=1e-8)
-    dropout = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=0.99)
-    ema_decay = serializers.FloatField(required=False, min_value=0, max_value=0.9999)
+    layer_lr_decay = StrictFloatField(required=False, min_value=0.01, max_value=1)
+    head_learning_rate = StrictFloatField(required=False, allow_null=True, min_value=1e-8)
+    dropout = StrictFloatField(required=False, allow_null=True, min_value=0, max_value=0.99)
+    ema_decay = StrictFloatField(required=False, min_value=0, max_value=0.9999)
 
     def to_internal_value(self, data: Any) -> Any:
         """A misspelt setting would otherwise vanish and the run train with the default."""
@@ -86,7 +94,7 @@ class ConfigInput(NestedInput):
 
 @extend_schema_serializer(component_name="TrainingRunCreate")
 class RunInput(serializers.Serializer):
-    dataset_version = serializers.IntegerField(
+    dataset_version = StrictIntegerField(
         required=False, allow_null=True, help_text="Version number; the latest ready one if null."
     )
     config = ConfigInput(required=False)
@@ -209,6 +217,8 @@ def _run(project_id: int, run_id: int) -> TrainingRun:
 
 class RunListView(ProjectScoped, generics.ListAPIView):
     permission_classes = [IsProjectResearcher]
+    # A form client may start a run: dataset_version as text, config as one JSON part.
+    parser_classes = [JSONParser, MultiPartParser]
     serializer_class = RunOutput
 
     def get_queryset(self) -> QuerySet[TrainingRun]:
@@ -366,13 +376,13 @@ class ModelDownloadView(ProjectScoped, APIView):
 
 @extend_schema_serializer(component_name="ScoreRequest")
 class ScoreInput(serializers.Serializer):
-    prompt = serializers.CharField(max_length=100_000, trim_whitespace=False)
+    prompt = StrictCharField(max_length=100_000, trim_whitespace=False)
     completions = serializers.ListField(
-        child=serializers.CharField(max_length=100_000, trim_whitespace=False),
+        child=StrictCharField(max_length=100_000, trim_whitespace=False),
         min_length=1,
         max_length=64,
     )
-    model = serializers.IntegerField(
+    model = StrictIntegerField(
         required=False, allow_null=True, help_text="A model id; the active model if left out."
     )
 

@@ -1531,7 +1531,7 @@ export interface components {
             /** @description After a number key places a card in a rank, move focus to the next card. */
             advance_after_rank?: boolean;
         };
-        /** @description A ModelSerializer for input: the model's booleans and JSON read strictly. */
+        /** @description A ModelSerializer for input: the model's strings, numbers, booleans, JSON read strictly. */
         PatchedProjectUpdateRequest: {
             name?: string;
             description?: string;
@@ -1613,7 +1613,7 @@ export interface components {
             annotators: number;
             consensus_prompts: number;
         };
-        /** @description A ModelSerializer for input: the model's booleans and JSON read strictly. */
+        /** @description A ModelSerializer for input: the model's strings, numbers, booleans, JSON read strictly. */
         ProjectCreateRequest: {
             name: string;
             /** @description Left out or blank: made from the name (name, name-2, …). */
@@ -1965,7 +1965,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LoginRequest"];
-                "multipart/form-data": components["schemas"]["LoginRequest"];
             };
         };
         responses: {
@@ -2134,7 +2133,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LoginRequest"];
-                "multipart/form-data": components["schemas"]["LoginRequest"];
             };
         };
         responses: {
@@ -2349,7 +2347,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PatchedPreferencesUpdateRequest"];
-                "multipart/form-data": components["schemas"]["PatchedPreferencesUpdateRequest"];
             };
         };
         responses: {
@@ -2471,7 +2468,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ProjectCreateRequest"];
-                "multipart/form-data": components["schemas"]["ProjectCreateRequest"];
             };
         };
         responses: {
@@ -2590,7 +2586,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedProjectUpdateRequest"];
-                "multipart/form-data": components["schemas"]["PatchedProjectUpdateRequest"];
             };
         };
         responses: {
@@ -2805,7 +2800,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["ConsensusRefreshRequest"];
-                "multipart/form-data": components["schemas"]["ConsensusRefreshRequest"];
             };
         };
         responses: {
@@ -2929,7 +2923,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["DatasetVersionCreateRequest"];
-                "multipart/form-data": components["schemas"]["DatasetVersionCreateRequest"];
             };
         };
         responses: {
@@ -3050,7 +3043,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ExportRequestRequest"];
-                "multipart/form-data": components["schemas"]["ExportRequestRequest"];
             };
         };
         responses: {
@@ -3130,7 +3122,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["DatasetVersionCreateRequest"];
-                "multipart/form-data": components["schemas"]["DatasetVersionCreateRequest"];
             };
         };
         responses: {
@@ -3353,7 +3344,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["FlagRequest"];
-                "multipart/form-data": components["schemas"]["FlagRequest"];
             };
         };
         responses: {
@@ -3993,7 +3983,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["MemberAddRequest"];
-                "multipart/form-data": components["schemas"]["MemberAddRequest"];
             };
         };
         responses: {
@@ -4113,7 +4102,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedMemberRoleRequest"];
-                "multipart/form-data": components["schemas"]["PatchedMemberRoleRequest"];
             };
         };
         responses: {
@@ -4185,7 +4173,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PasswordResetRequest"];
-                "multipart/form-data": components["schemas"]["PasswordResetRequest"];
             };
         };
         responses: {
@@ -4407,7 +4394,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["NextItemRequest"];
-                "multipart/form-data": components["schemas"]["NextItemRequest"];
             };
         };
         responses: {
@@ -4595,7 +4581,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RankingSubmitRequest"];
-                "multipart/form-data": components["schemas"]["RankingSubmitRequest"];
             };
         };
         responses: {
@@ -4737,7 +4722,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReviewRequest"];
-                "multipart/form-data": components["schemas"]["ReviewRequest"];
             };
         };
         responses: {
@@ -4808,7 +4792,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ScoreRequestRequest"];
-                "multipart/form-data": components["schemas"]["ScoreRequestRequest"];
             };
         };
         responses: {
@@ -4879,7 +4862,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SkipRequest"];
-                "multipart/form-data": components["schemas"]["SkipRequest"];
             };
         };
         responses: {
@@ -5317,7 +5299,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["MemberCreateRequest"];
-                "multipart/form-data": components["schemas"]["MemberCreateRequest"];
             };
         };
         responses: {
