@@ -4,7 +4,7 @@ import io
 import json
 import zipfile
 
-import datasets
+import datasets  # type: ignore[import-untyped]  # no type hints shipped
 import pyarrow.parquet as pq
 import pytest
 
