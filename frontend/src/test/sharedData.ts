@@ -1,9 +1,11 @@
 /**
  * The real public data in ../shared/data beside the project, read in place (never
  * copied), as the Python tests do (tests/shared_data.py); `RANKWISE_SHARED_DATA` names
- * another folder.
+ * another folder, and a clone of a local checkout made elsewhere (`git clone . /tmp/x/p`)
+ * finds the data beside the checkout it was cloned from.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cwd } from 'node:process';
 import { gunzipSync } from 'node:zlib';
 
@@ -13,7 +15,21 @@ function sharedData(): string {
   const named = env.RANKWISE_SHARED_DATA;
   if (named !== undefined && named !== '') return named;
   // Vitest runs in frontend/: the project is above it, the data beside the project.
-  return `${cwd()}/../../shared/data`;
+  const beside = `${cwd()}/../../shared/data`;
+  if (existsSync(beside)) return beside;
+  const origin = clonedFrom();
+  const besideOrigin = origin === undefined ? undefined : `${origin}/../shared/data`;
+  return besideOrigin !== undefined && existsSync(besideOrigin) ? besideOrigin : beside;
+}
+
+/** The local checkout this one was cloned from, if it was cloned from a folder. */
+function clonedFrom(): string | undefined {
+  try {
+    const url = execFileSync('git', ['remote', 'get-url', 'origin'], { encoding: 'utf8' }).trim();
+    return url !== '' && existsSync(url) && statSync(url).isDirectory() ? url : undefined;
+  } catch {
+    return undefined; // not a git checkout, or no origin
+  }
 }
 
 export interface AlpacaEvalItem {
