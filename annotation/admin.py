@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from annotation.models import (
+    AnnotatorPreferences,
     Assignment,
     Completion,
     DatasetPair,
@@ -32,6 +33,11 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+
+@admin.register(AnnotatorPreferences)
+class AnnotatorPreferencesAdmin(admin.ModelAdmin):
+    list_display = ["user", "advance_after_rank", "updated_at"]
 
 
 @admin.register(Membership)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from training.models import (
     Dispute,
     ModelVersion,
+    TrainingAttempt,
     TrainingLogLine,
     TrainingPoint,
     TrainingRun,
@@ -54,6 +55,12 @@ class TrainingSettingsAdmin(admin.ModelAdmin):
 @admin.register(TrainingPoint)
 class TrainingPointAdmin(admin.ModelAdmin):
     list_display = ["run", "kind", "step"]
+
+
+@admin.register(TrainingAttempt)
+class TrainingAttemptAdmin(admin.ModelAdmin):
+    list_display = ["run", "number", "outcome", "worker", "started_at", "ended_at"]
+    list_filter = ["outcome"]
 
 
 @admin.register(TrainingLogLine)
