@@ -17,6 +17,7 @@ import { ItemTimer } from './ItemTimer';
 import { PromptPanel } from './PromptPanel';
 import { RankingBoard } from './RankingBoard';
 import { SkipDialog } from './SkipDialog';
+import { ShortcutButton } from './ShortcutButton';
 
 /** What the workspace shows: a leased item, or one of the annotator's earlier items. */
 export type WorkItem = Pick<Assignment, 'id' | 'prompt' | 'completions'>;
@@ -194,26 +195,20 @@ export const ItemWorkspace = memo(function ItemWorkspace({
                 <span className="item__spacer" />
                 {!revision && (
                   <>
-                    <button
-                      type="button"
-                      className="button button--small"
-                      aria-keyshortcuts="S"
+                    <ShortcutButton
+                      label="Skip"
+                      shortcut="S"
                       onClick={() => {
                         setDialog('skip');
                       }}
-                    >
-                      Skip <kbd>S</kbd>
-                    </button>
-                    <button
-                      type="button"
-                      className="button button--small"
-                      aria-keyshortcuts="F"
+                    />
+                    <ShortcutButton
+                      label="Flag"
+                      shortcut="F"
                       onClick={() => {
                         setDialog('flag');
                       }}
-                    >
-                      Flag <kbd>F</kbd>
-                    </button>
+                    />
                   </>
                 )}
               </div>

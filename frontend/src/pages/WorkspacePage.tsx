@@ -20,6 +20,7 @@ import { useAnnotationSession } from '../workspace/useAnnotationSession';
 import { usePreferences } from '../workspace/usePreferences';
 import { useProgress } from '../workspace/useProgress';
 import { useWayBack } from '../workspace/useWayBack';
+import { ShortcutButton } from '../components/ShortcutButton';
 
 type ProjectState =
   | { status: 'loading' }
@@ -296,38 +297,27 @@ export function WorkspacePage({ projectId, user }: WorkspacePageProps) {
             >
               ← Previous <kbd>P</kbd>
             </button>
-            <button
-              type="button"
-              className="button button--small"
-              aria-pressed={panel === 'history'}
-              aria-keyshortcuts="H"
+            <ShortcutButton
+              label="History"
+              shortcut="H" pressed={panel === 'history'}
               onClick={() => {
                 togglePanel('history');
               }}
-            >
-              History <kbd>H</kbd>
-            </button>
-            <button
-              type="button"
-              className="button button--small"
-              aria-pressed={panel === 'guidelines'}
-              aria-keyshortcuts="G"
+            />
+            <ShortcutButton
+              label="Guidelines"
+              shortcut="G" pressed={panel === 'guidelines'}
               onClick={() => {
                 togglePanel('guidelines');
               }}
-            >
-              Guidelines <kbd>G</kbd>
-            </button>
-            <button
-              type="button"
-              className="button button--small"
-              aria-keyshortcuts="?"
+            />
+            <ShortcutButton
+              label="Shortcuts"
+              shortcut="?"
               onClick={() => {
                 setShortcutsOpen(true);
               }}
-            >
-              Shortcuts <kbd>?</kbd>
-            </button>
+            />
           </div>
         )}
       </div>
