@@ -3,7 +3,7 @@ import { addMember, type Member, type MemberRole } from '../../api/dashboard';
 import { fieldsNamed, formErrors, NO_ERRORS, type FormErrors } from '../../dashboard/formErrors';
 import { useAction } from '../../dashboard/useAction';
 import { FormAlert, FormField } from './FormField';
-import { ROLE_OPTIONS } from './MemberTable';
+import { RoleField } from './RoleField';
 
 interface AddMemberFormProps {
   projectId: number;
@@ -52,23 +52,7 @@ export function AddMemberForm({ projectId, onAdded }: AddMemberFormProps) {
           />
         )}
       </FormField>
-      <FormField label="Role" errors={shown.fields.role}>
-        {(control) => (
-          <select
-            {...control}
-            value={role}
-            onChange={(e) => {
-              setRole(e.target.value as MemberRole);
-            }}
-          >
-            {ROLE_OPTIONS.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
-        )}
-      </FormField>
+      <RoleField label="Role" value={role} errors={shown.fields.role} onChange={setRole} />
       <button type="submit" className="button button--primary" disabled={action.pending !== null}>
         {action.pending && <span className="spinner" aria-hidden="true" />}
         Add member

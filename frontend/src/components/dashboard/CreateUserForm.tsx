@@ -3,7 +3,7 @@ import { createMember, type MemberCreated, type MemberRole } from '../../api/das
 import { fieldsNamed, formErrors, NO_ERRORS, type FormErrors } from '../../dashboard/formErrors';
 import { useAction } from '../../dashboard/useAction';
 import { FormAlert, FormField } from './FormField';
-import { ROLE_OPTIONS } from './MemberTable';
+import { RoleField } from './RoleField';
 import { GENERATE, PasswordChoice, type PasswordDraft } from './PasswordChoice';
 
 interface CreateUserFormProps {
@@ -81,23 +81,7 @@ export function CreateUserForm({ projectId, onCreated }: CreateUserFormProps) {
           />
         )}
       </FormField>
-      <FormField label="Their role" errors={shown.fields.role}>
-        {(control) => (
-          <select
-            {...control}
-            value={role}
-            onChange={(e) => {
-              setRole(e.target.value as MemberRole);
-            }}
-          >
-            {ROLE_OPTIONS.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
-        )}
-      </FormField>
+      <RoleField label="Their role" value={role} errors={shown.fields.role} onChange={setRole} />
       <div className="form-grid__wide">
         <PasswordChoice value={password} errors={shown.fields.password} onChange={setPassword} />
       </div>
