@@ -6,7 +6,7 @@ import { NEW_PROJECT_PATH, projectPathParts } from './dashboard/routes';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { ProjectListPage } from './pages/ProjectListPage';
-import { WorkspacePage } from './pages/WorkspacePage';
+import { WorkspacePage } from './workspace/WorkspacePage';
 import { Redirect, loginPathFor, safeNextPath, useLocation } from './router';
 
 function AppStatus({ children }: { children: ReactNode }) {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { formatDuration, type VisibleTimer } from '../workspace/timer';
+import { formatDuration, type VisibleTimer } from '../timer';
 
 /** Time on the current item (paused while the tab is hidden). */
 export function ItemTimer({ timer }: { timer: VisibleTimer }) {

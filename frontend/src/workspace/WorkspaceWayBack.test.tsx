@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeAnnotationBackend } from '../test/annotationBackend';
 import { makeItem } from '../test/http';
 import { card, promptOnScreen, renderWorkspace } from '../test/workspaceScreen';
-import { LOCKED_NOTE } from '../workspace/useWayBack';
+import { LOCKED_NOTE } from './useWayBack';
 
 interface RankingBody {
   prompt_id: number;

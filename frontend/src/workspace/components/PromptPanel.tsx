@@ -1,7 +1,7 @@
 import { useId } from 'react';
-import type { ItemPrompt } from '../api/client';
-import { ChatTranscript } from './ChatTranscript';
-import { MarkdownView } from './MarkdownView';
+import type { ItemPrompt } from '../../api/client';
+import { ChatTranscript } from '../../components/ChatTranscript';
+import { MarkdownView } from '../../components/MarkdownView';
 
 /** The prompt being ranked: markdown, or a chat transcript for `messages` items. */
 export function PromptPanel({ prompt }: { prompt: ItemPrompt }) {

@@ -1,7 +1,7 @@
 import { memo, useEffect, useEffectEvent, useRef, useState } from 'react';
-import type { Assignment, FlagReason } from '../api/client';
-import { loadDraft, saveDraft, type DraftScope } from '../workspace/drafts';
-import { hasModifier, isActivatable, isTypingTarget } from '../workspace/keys';
+import type { Assignment, FlagReason } from '../../api/client';
+import { loadDraft, saveDraft, type DraftScope } from '../drafts';
+import { hasModifier, isActivatable, isTypingTarget } from '../keys';
 import {
   EMPTY_PLACEMENT,
   isComplete,
@@ -9,9 +9,9 @@ import {
   placementFor,
   tiersOf,
   type Placement,
-} from '../workspace/ranking';
-import type { FinishAction } from '../workspace/session';
-import { useVisibleTimer } from '../workspace/timer';
+} from '../ranking';
+import type { FinishAction } from '../session';
+import { useVisibleTimer } from '../timer';
 import { FlagDialog } from './FlagDialog';
 import { ItemTimer } from './ItemTimer';
 import { PromptPanel } from './PromptPanel';

@@ -2,8 +2,8 @@ import { act, createEvent, fireEvent, render, screen, within } from '@testing-li
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { describe, expect, it } from 'vitest';
-import { makeItem } from '../test/http';
-import { EMPTY_PLACEMENT, tiersOf, type Placement } from '../workspace/ranking';
+import { makeItem } from '../../test/http';
+import { EMPTY_PLACEMENT, tiersOf, type Placement } from '../ranking';
 import { RankingBoard } from './RankingBoard';
 import { DRAG_TYPE } from './RankTier';
 

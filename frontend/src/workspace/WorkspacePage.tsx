@@ -3,24 +3,24 @@ import { getProject, isAbortError, type ApiError, type Project, type User } from
 import type { HistoryItem } from '../api/workspace';
 import { toApiError, useAuth } from '../auth/AuthContext';
 import { NoAccess, ProjectNotFound } from '../components/AccessStates';
-import { GuidelinesPanel } from '../components/GuidelinesPanel';
-import { HistoryPanel } from '../components/HistoryPanel';
-import { ItemWorkspace } from '../components/ItemWorkspace';
-import { NoticeList } from '../components/NoticeList';
+import { GuidelinesPanel } from './components/GuidelinesPanel';
+import { HistoryPanel } from './components/HistoryPanel';
+import { ItemWorkspace } from './components/ItemWorkspace';
+import { NoticeList } from './components/NoticeList';
 import { ProgressSummary } from '../components/ProgressSummary';
-import { RevisionBar } from '../components/RevisionBar';
-import { SaveStatus } from '../components/SaveStatus';
-import { ShortcutsDialog } from '../components/ShortcutsDialog';
+import { RevisionBar } from './components/RevisionBar';
+import { SaveStatus } from './components/SaveStatus';
+import { ShortcutsDialog } from './components/ShortcutsDialog';
 import { Link } from '../router';
 import { useDocumentTitle } from '../useDocumentTitle';
-import { pruneDrafts } from '../workspace/drafts';
-import { hasModifier, isTypingTarget } from '../workspace/keys';
-import type { FinishAction } from '../workspace/session';
-import { useAnnotationSession } from '../workspace/useAnnotationSession';
-import { usePreferences } from '../workspace/usePreferences';
-import { useProgress } from '../workspace/useProgress';
-import { useWayBack } from '../workspace/useWayBack';
-import { ShortcutButton } from '../components/ShortcutButton';
+import { pruneDrafts } from './drafts';
+import { hasModifier, isTypingTarget } from './keys';
+import type { FinishAction } from './session';
+import { useAnnotationSession } from './useAnnotationSession';
+import { usePreferences } from './usePreferences';
+import { useProgress } from './useProgress';
+import { useWayBack } from './useWayBack';
+import { ShortcutButton } from './components/ShortcutButton';
 
 type ProjectState =
   | { status: 'loading' }

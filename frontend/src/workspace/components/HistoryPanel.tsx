@@ -1,6 +1,6 @@
 import { useId } from 'react';
-import type { HistoryEntry } from '../api/workspace';
-import { FLAGGED_NOTE, LOCKED_NOTE, type HistoryState } from '../workspace/useWayBack';
+import type { HistoryEntry } from '../../api/workspace';
+import { FLAGGED_NOTE, LOCKED_NOTE, type HistoryState } from '../useWayBack';
 
 const KIND_LABELS: Record<HistoryEntry['kind'], string> = {
   ranked: 'Ranked',

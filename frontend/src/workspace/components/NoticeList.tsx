@@ -1,4 +1,4 @@
-import type { Notice } from '../workspace/session';
+import type { Notice } from '../session';
 
 interface NoticeListProps {
   notices: readonly Notice[];

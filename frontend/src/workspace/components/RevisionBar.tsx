@@ -1,4 +1,4 @@
-import type { HistoryItem } from '../api/workspace';
+import type { HistoryItem } from '../../api/workspace';
 import { formatWhen } from './HistoryPanel';
 
 interface RevisionBarProps {

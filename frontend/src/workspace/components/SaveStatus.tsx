@@ -1,5 +1,5 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import type { Outbox, OutboxStatus } from '../workspace/outbox';
+import type { Outbox, OutboxStatus } from '../outbox';
 
 /** Whole seconds left; `now` may be stale when the wait starts, the delay caps it. */
 function secondsLeft(status: OutboxStatus, now: number): number {

@@ -7,9 +7,9 @@ import {
   type KeyboardEvent,
   type ReactNode,
 } from 'react';
-import type { ItemCompletion } from '../api/client';
-import { hasModifier, isTypingTarget } from '../workspace/keys';
-import { inRank, letterFor, place, unplace, unranked, type Placement } from '../workspace/ranking';
+import type { ItemCompletion } from '../../api/client';
+import { hasModifier, isTypingTarget } from '../keys';
+import { inRank, letterFor, place, unplace, unranked, type Placement } from '../ranking';
 import { CompletionCard } from './CompletionCard';
 import { DRAG_TYPE, RankTier } from './RankTier';
 

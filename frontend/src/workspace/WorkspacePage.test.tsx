@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeAnnotationBackend, deferred } from '../test/annotationBackend';
 import { errorResponse, makeItem, type MockRequest } from '../test/http';
 import { card, promptOnScreen, renderWorkspace } from '../test/workspaceScreen';
-import { loadDraft } from '../workspace/drafts';
-import { outboxKey } from '../workspace/session';
+import { loadDraft } from './drafts';
+import { outboxKey } from './session';
 
 interface RankingBody {
   prompt_id: number;

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { MarkdownView } from './MarkdownView';
+import { MarkdownView } from '../../components/MarkdownView';
 
 interface GuidelinesPanelProps {
   guidelines: string;
