@@ -1,18 +1,19 @@
 import { useCallback, useDeferredValue, useEffect, useEffectEvent, useMemo, useState } from 'react';
-import { getProject, isAbortError, type ApiError, type Project, type User } from '../api/client';
+import { getProject, type ApiError, type Project, type User } from '../api/client';
 import type { HistoryItem } from '../api/workspace';
-import { toApiError, useAuth } from '../auth/AuthContext';
-import { NoAccess, ProjectNotFound } from '../components/AccessStates';
+import { useAuth } from '../auth/AuthContext';
+import { NoAccess, ProjectNotFound } from '../shared/AccessStates';
 import { GuidelinesPanel } from './components/GuidelinesPanel';
 import { HistoryPanel } from './components/HistoryPanel';
 import { ItemWorkspace } from './components/ItemWorkspace';
 import { NoticeList } from './components/NoticeList';
-import { ProgressSummary } from '../components/ProgressSummary';
+import { ProgressSummary } from '../shared/ProgressSummary';
 import { RevisionBar } from './components/RevisionBar';
 import { SaveStatus } from './components/SaveStatus';
 import { ShortcutsDialog } from './components/ShortcutsDialog';
 import { Link } from '../router';
-import { useDocumentTitle } from '../useDocumentTitle';
+import { useResource } from '../shared/data/useResource';
+import { useDocumentTitle } from '../shared/useDocumentTitle';
 import { pruneDrafts } from './drafts';
 import { hasModifier, isTypingTarget } from './keys';
 import type { FinishAction } from './session';
@@ -21,38 +22,6 @@ import { usePreferences } from './usePreferences';
 import { useProgress } from './useProgress';
 import { useWayBack } from './useWayBack';
 import { ShortcutButton } from './components/ShortcutButton';
-
-type ProjectState =
-  | { status: 'loading' }
-  | { status: 'loaded'; project: Project }
-  | { status: 'error'; error: ApiError };
-
-function useProject(projectId: number, onUnauthenticated: () => void) {
-  const [state, setState] = useState<ProjectState>({ status: 'loading' });
-  const [attempt, setAttempt] = useState(0);
-  useEffect(() => {
-    const controller = new AbortController();
-    getProject(projectId, controller.signal).then(
-      (project) => {
-        setState({ status: 'loaded', project });
-      },
-      (err: unknown) => {
-        if (isAbortError(err)) return;
-        const error = toApiError(err);
-        if (error.isUnauthenticated) onUnauthenticated();
-        else setState({ status: 'error', error });
-      },
-    );
-    return () => {
-      controller.abort();
-    };
-  }, [projectId, attempt, onUnauthenticated]);
-  const retry = useCallback(() => {
-    setState({ status: 'loading' });
-    setAttempt((n) => n + 1);
-  }, []);
-  return { state, retry };
-}
 
 function Loading({ children }: { children: string }) {
   return (
@@ -88,7 +57,9 @@ interface WorkspacePageProps {
 /** The ranking workspace: the annotator's item, progress, guidelines, history, and what is being saved. */
 export function WorkspacePage({ projectId, user }: WorkspacePageProps) {
   const { sessionExpired } = useAuth();
-  const { state: projectState, retry: retryProject } = useProject(projectId, sessionExpired);
+  const { state: projectState, retry: retryProject } = useResource(`project:${projectId}`, (signal) =>
+    getProject(projectId, signal),
+  );
   const { progress, refresh: refreshProgress } = useProgress(projectId);
   const [storedCount, setStoredCount] = useState(0);
   const onStored = useCallback(() => {
@@ -104,7 +75,7 @@ export function WorkspacePage({ projectId, user }: WorkspacePageProps) {
   const { preferences, error: preferencesError, change: changePreferences } = usePreferences();
   const [panel, setPanel] = useState<SidePanel>(null);
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
-  const project = projectState.status === 'loaded' ? projectState.project : null;
+  const project = projectState.status === 'loaded' ? projectState.data : null;
   const locked = project?.rankings_locked ?? false;
   const wayBack = useWayBack({ projectId, session, locked, onUnauthenticated: sessionExpired });
   const { loadHistory, reopened } = wayBack;

@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
 import { getProgress, type Progress } from '../api/client';
+import { useResource } from '../shared/data/useResource';
 
 /**
  * The signed-in annotator's progress in a project; `refresh` fetches it again
@@ -7,21 +7,8 @@ import { getProgress, type Progress } from '../api/client';
  * is a nicety, never a reason to stop someone working.
  */
 export function useProgress(projectId: number): { progress: Progress | null; refresh: () => void } {
-  const [progress, setProgress] = useState<Progress | null>(null);
-  const [version, setVersion] = useState(0);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    getProgress(projectId, controller.signal).then(setProgress, () => {
-      // Keep the last known numbers (or none).
-    });
-    return () => {
-      controller.abort();
-    };
-  }, [projectId, version]);
-
-  const refresh = useCallback(() => {
-    setVersion((v) => v + 1);
-  }, []);
-  return { progress, refresh };
+  const { state, refresh } = useResource(`progress:${projectId}`, (signal) => getProgress(projectId, signal), {
+    quiet: true,
+  });
+  return { progress: state.status === 'loaded' ? state.data : null, refresh };
 }

@@ -1,6 +1,6 @@
 import { useId, useState, type DragEvent } from 'react';
 import type { ItemCompletion } from '../../api/client';
-import { MarkdownView } from '../../components/MarkdownView';
+import { MarkdownView } from '../../shared/MarkdownView';
 
 const LONG_TEXT_CHARS = 1400;
 const LONG_TEXT_LINES = 24;

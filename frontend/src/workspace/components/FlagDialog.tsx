@@ -1,6 +1,6 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import type { FlagReason } from '../../api/client';
-import { Dialog } from '../../components/Dialog';
+import { Dialog } from '../../shared/Dialog';
 
 const REASONS: { value: FlagReason; label: string; detail: string }[] = [
   { value: 'unsafe', label: 'Unsafe content', detail: 'Harmful, abusive or illegal material.' },

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { MarkdownView } from '../../components/MarkdownView';
+import { MarkdownView } from '../../shared/MarkdownView';
 
 interface GuidelinesPanelProps {
   guidelines: string;

@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import type { ItemPrompt } from '../../api/client';
-import { ChatTranscript } from '../../components/ChatTranscript';
-import { MarkdownView } from '../../components/MarkdownView';
+import { ChatTranscript } from '../../shared/ChatTranscript';
+import { MarkdownView } from '../../shared/MarkdownView';
 
 /** The prompt being ranked: markdown, or a chat transcript for `messages` items. */
 export function PromptPanel({ prompt }: { prompt: ItemPrompt }) {

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { Dialog } from '../../components/Dialog';
+import { Dialog } from '../../shared/Dialog';
 
 function shortcuts(advanceAfterRank: boolean): [keys: string, action: string][] {
   return [

@@ -1,5 +1,5 @@
 import { useId, useState, type SubmitEvent } from 'react';
-import { Dialog } from '../../components/Dialog';
+import { Dialog } from '../../shared/Dialog';
 
 const MAX_REASON = 500;
 const COMMON_REASONS = ['Outside my expertise', 'Prompt is unclear', 'Cannot judge without more context'];
