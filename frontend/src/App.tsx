@@ -2,7 +2,7 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { useAuth } from './auth/AuthContext';
 import { PageErrorBoundary } from './shared/PageErrorBoundary';
 import { TopBar } from './shared/TopBar';
-import { NEW_PROJECT_PATH, projectPathParts } from './dashboard/routes';
+import { NEW_PROJECT_PATH, projectPathParts } from './shared/routes';
 import { LoginPage } from './auth/LoginPage';
 import { NotFoundPage } from './shared/NotFoundPage';
 import { ProjectListPage } from './projects/ProjectListPage';

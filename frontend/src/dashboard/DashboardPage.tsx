@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
 import { getProject, type Project } from '../api/client';
 import { ProjectNav } from './ProjectNav';
-import { ErrorState, LoadingState } from './ui/StatePanels';
+import { ErrorState, LoadingState } from '../shared/StatePanels';
 import { NoAccess, ProjectNotFound } from '../shared/AccessStates';
-import { dashboardRoute, sectionOf, type DashboardRoute } from './routes';
+import { dashboardRoute, sectionOf, type DashboardRoute } from '../shared/routes';
 import { useResource } from '../shared/data/useResource';
 import { Link } from '../router';
 import { useDocumentTitle } from '../shared/useDocumentTitle';

@@ -1,5 +1,5 @@
 import type { ProjectRole } from '../api/client';
-import { dashboardPath, workspacePath, type DashboardSection } from './routes';
+import { dashboardPath, workspacePath, type DashboardSection } from '../shared/routes';
 import { Link } from '../router';
 
 interface NavItem {

@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import { listArchivedProjects } from '../api/projects';
-import { dashboardPath } from '../dashboard/routes';
-import { formatDateTime } from '../dashboard/format';
+import { dashboardPath } from '../shared/routes';
+import { formatDateTime } from '../shared/format';
 import { useResource } from '../shared/data/useResource';
 import { Link } from '../router';
 import './ArchivedProjects.css';

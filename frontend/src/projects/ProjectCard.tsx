@@ -1,8 +1,8 @@
 import { useId } from 'react';
 import type { Project, ProjectRole } from '../api/client';
-import { dashboardPath, workspacePath } from '../dashboard/routes';
+import { dashboardPath, workspacePath } from '../shared/routes';
 import { Link } from '../router';
-import { useProgress } from '../workspace/useProgress';
+import { useProgress } from '../shared/useProgress';
 import { ProgressSummary } from '../shared/ProgressSummary';
 
 const ROLE_LABELS: Record<ProjectRole, string> = {

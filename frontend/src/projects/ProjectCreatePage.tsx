@@ -1,7 +1,7 @@
 import { useAuth } from '../auth/AuthContext';
 import { ProjectForm } from './ProjectForm';
-import { EmptyState } from '../dashboard/ui/StatePanels';
-import { dashboardPath } from '../dashboard/routes';
+import { EmptyState } from '../shared/StatePanels';
+import { dashboardPath } from '../shared/routes';
 import { Link, navigate } from '../router';
 import { useDocumentTitle } from '../shared/useDocumentTitle';
 import '../dashboard/dashboard.css';

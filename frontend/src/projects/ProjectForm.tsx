@@ -1,9 +1,9 @@
 import { useState, type SubmitEvent } from 'react';
 import type { Project } from '../api/client';
 import { createProject, updateProject, type ProjectCreate } from '../api/projects';
-import { fieldsNamed, formErrors, NO_ERRORS, parseNumber, type FormErrors } from '../dashboard/formErrors';
+import { fieldsNamed, formErrors, NO_ERRORS, parseNumber, type FormErrors } from '../shared/formErrors';
 import { useAction } from '../shared/data/useAction';
-import { CheckboxField, FormAlert, FormField } from '../dashboard/ui/FormField';
+import { CheckboxField, FormAlert, FormField } from '../shared/FormField';
 import { GuidelinesEditor } from './GuidelinesEditor';
 
 interface Draft {

@@ -2,7 +2,7 @@ import { listProjects } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { ArchivedProjects } from './ArchivedProjects';
 import { ProjectCard } from './ProjectCard';
-import { NEW_PROJECT_PATH } from '../dashboard/routes';
+import { NEW_PROJECT_PATH } from '../shared/routes';
 import { Link, useLocation } from '../router';
 import { useResource } from '../shared/data/useResource';
 import { useDocumentTitle } from '../shared/useDocumentTitle';

@@ -1,5 +1,5 @@
 import type { ProjectRole } from '../api/client';
-import { workspacePath } from '../dashboard/routes';
+import { workspacePath } from './routes';
 import { Link } from '../router';
 import { useDocumentTitle } from './useDocumentTitle';
 

@@ -19,7 +19,7 @@ import { hasModifier, isTypingTarget } from './keys';
 import type { FinishAction } from './session';
 import { useAnnotationSession } from './useAnnotationSession';
 import { usePreferences } from './usePreferences';
-import { useProgress } from './useProgress';
+import { useProgress } from '../shared/useProgress';
 import { useWayBack } from './useWayBack';
 import { ShortcutButton } from './components/ShortcutButton';
 

@@ -6,9 +6,9 @@ import {
   type DatasetVersionCreate,
   type PairsMode,
 } from '../../api/dashboard';
-import { formErrors, NO_ERRORS, parseNumber, type FormErrors } from '../formErrors';
+import { formErrors, NO_ERRORS, parseNumber, type FormErrors } from '../../shared/formErrors';
 import { useAction } from '../../shared/data/useAction';
-import { CheckboxField, FormAlert, FormField } from '../ui/FormField';
+import { CheckboxField, FormAlert, FormField } from '../../shared/FormField';
 import { SplitPreview } from './SplitPreview';
 
 const FORM_FIELDS = ['name', 'seed', 'pairs', 'method', 'min_agreement', 'min_raters', 'include_imported', 'include_gold'];

@@ -1,10 +1,10 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import { getExport, startExport, type ExportFormat, type ExportJob, type SplitName } from '../../api/dashboard';
-import { formatCount, formatPercent, textOr } from '../format';
-import { formErrors, fieldsNamed } from '../formErrors';
+import { formatCount, formatPercent, textOr } from '../../shared/format';
+import { formErrors, fieldsNamed } from '../../shared/formErrors';
 import { useAction } from '../../shared/data/useAction';
 import { POLL_MS, usePolling } from '../../shared/data/usePolling';
-import { FormAlert, FormField } from '../ui/FormField';
+import { FormAlert, FormField } from '../../shared/FormField';
 import { StatusBadge } from '../ui/StatusBadge';
 
 /** The formats of annotation/api/exports.py (ExportJob.Format). */

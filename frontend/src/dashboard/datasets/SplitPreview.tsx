@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { isAbortError } from '../../api/client';
 import { previewDatasetVersion, type DatasetVersionCreate, type DatasetVersionPreview } from '../../api/dashboard';
 import { toApiError } from '../../auth/AuthContext';
-import { formatCount } from '../format';
+import { formatCount } from '../../shared/format';
 
 /** Counted again this long after the form last changed, not on every keystroke. */
 const SETTLE_MS = 400;

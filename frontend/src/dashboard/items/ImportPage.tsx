@@ -8,12 +8,12 @@ import {
   type ImportJob,
   type ImportReport,
 } from '../../api/dashboard';
-import { CheckboxField, FormAlert, FormField } from '../ui/FormField';
+import { CheckboxField, FormAlert, FormField } from '../../shared/FormField';
 import { ImportFormatExample } from './ImportFormatExample';
 import { Section } from '../ui/Section';
 import { StatusBadge } from '../ui/StatusBadge';
-import { formatCount } from '../format';
-import { formErrors, fieldsNamed, NO_ERRORS, type FormErrors } from '../formErrors';
+import { formatCount } from '../../shared/format';
+import { formErrors, fieldsNamed, NO_ERRORS, type FormErrors } from '../../shared/formErrors';
 import { useAction } from '../../shared/data/useAction';
 import { POLL_MS, usePolling } from '../../shared/data/usePolling';
 import { useResource } from '../../shared/data/useResource';

@@ -3,7 +3,7 @@ import { getItem, type ItemConsensus, type ItemDetail, type ItemRanking } from '
 import { ChatTranscript } from '../../shared/ChatTranscript';
 import { MarkdownView } from '../../shared/MarkdownView';
 import { Section } from '../ui/Section';
-import { EmptyState, ErrorState, LoadingState } from '../ui/StatePanels';
+import { EmptyState, ErrorState, LoadingState } from '../../shared/StatePanels';
 import {
   formatCount,
   formatDateTime,
@@ -12,9 +12,9 @@ import {
   formatPercent,
   MISSING,
   textOr,
-} from '../format';
+} from '../../shared/format';
 import { completionLetters, orderText } from './items';
-import { dashboardPath } from '../routes';
+import { dashboardPath } from '../../shared/routes';
 import { useResource } from '../../shared/data/useResource';
 import { Link } from '../../router';
 import { useDocumentTitle } from '../../shared/useDocumentTitle';

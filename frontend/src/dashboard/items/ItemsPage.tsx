@@ -1,13 +1,13 @@
 import { useState, type SubmitEvent } from 'react';
 import type { Project } from '../../api/client';
 import { listItemModels, listItems, type Item, type ItemFilters, type ItemModel } from '../../api/dashboard';
-import { FormField } from '../ui/FormField';
+import { FormField } from '../../shared/FormField';
 import { Pager } from '../ui/Pager';
 import { Section } from '../ui/Section';
-import { EmptyState, ErrorState, LoadingState } from '../ui/StatePanels';
-import { formatCount, textOr } from '../format';
+import { EmptyState, ErrorState, LoadingState } from '../../shared/StatePanels';
+import { formatCount, textOr } from '../../shared/format';
 import { filtersFromSearch, itemsHref, STATUS_OPTIONS } from './items';
-import { dashboardPath, itemPath, pageFromSearch } from '../routes';
+import { dashboardPath, itemPath, pageFromSearch } from '../../shared/routes';
 import { useResource } from '../../shared/data/useResource';
 import { Link, navigate, useLocation } from '../../router';
 import { useDocumentTitle } from '../../shared/useDocumentTitle';

@@ -1,8 +1,8 @@
 import { useState, type SubmitEvent } from 'react';
 import { addMember, type Member, type MemberRole } from '../../api/dashboard';
-import { fieldsNamed, formErrors, NO_ERRORS, type FormErrors } from '../formErrors';
+import { fieldsNamed, formErrors, NO_ERRORS, type FormErrors } from '../../shared/formErrors';
 import { useAction } from '../../shared/data/useAction';
-import { FormAlert, FormField } from '../ui/FormField';
+import { FormAlert, FormField } from '../../shared/FormField';
 import { RoleField } from './RoleField';
 
 interface AddMemberFormProps {

@@ -1,5 +1,5 @@
 import type { Member, MemberRole } from '../../api/dashboard';
-import { formatDateTime } from '../format';
+import { formatDateTime } from '../../shared/format';
 
 export const ROLE_OPTIONS: { value: MemberRole; label: string }[] = [
   { value: 'annotator', label: 'Annotator' },

@@ -8,7 +8,7 @@ import { MemberTable } from './MemberTable';
 import { OneTimePassword } from './OneTimePassword';
 import { ResetPasswordDialog } from './ResetPasswordDialog';
 import { Section } from '../ui/Section';
-import { EmptyState, ErrorState, LoadingState } from '../ui/StatePanels';
+import { EmptyState, ErrorState, LoadingState } from '../../shared/StatePanels';
 import { useAction } from '../../shared/data/useAction';
 import { useResource } from '../../shared/data/useResource';
 import { useDocumentTitle } from '../../shared/useDocumentTitle';

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { FormField } from '../ui/FormField';
+import { FormField } from '../../shared/FormField';
 
 export interface PasswordDraft {
   generate: boolean;

@@ -1,9 +1,9 @@
 import { useState, type SubmitEvent } from 'react';
 import { resetMemberPassword, type Member } from '../../api/dashboard';
-import { fieldsNamed, formErrors, NO_ERRORS, type FormErrors } from '../formErrors';
+import { fieldsNamed, formErrors, NO_ERRORS, type FormErrors } from '../../shared/formErrors';
 import { useAction } from '../../shared/data/useAction';
 import { Dialog } from '../../shared/Dialog';
-import { FormAlert } from '../ui/FormField';
+import { FormAlert } from '../../shared/FormField';
 import { OneTimePassword } from './OneTimePassword';
 import { GENERATE, PasswordChoice, type PasswordDraft } from './PasswordChoice';
 

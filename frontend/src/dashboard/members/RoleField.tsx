@@ -1,5 +1,5 @@
 import type { MemberRole } from '../../api/dashboard';
-import { FormField } from '../ui/FormField';
+import { FormField } from '../../shared/FormField';
 import { ROLE_OPTIONS } from './MemberTable';
 
 interface RoleFieldProps {

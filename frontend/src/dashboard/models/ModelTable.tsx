@@ -1,8 +1,8 @@
 import type { ModelVersion } from '../../api/training';
 import { modelDownloadUrl } from '../../api/training';
-import { formatDateTime, formatDecimal } from '../format';
+import { formatDateTime, formatDecimal } from '../../shared/format';
 import { formatMetric } from './metrics';
-import { datasetVersionPath, trainingRunPath } from '../routes';
+import { datasetVersionPath, trainingRunPath } from '../../shared/routes';
 import { Link } from '../../router';
 import { MetricList } from '../ui/MetricList';
 

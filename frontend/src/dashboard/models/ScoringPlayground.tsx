@@ -1,12 +1,12 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import { scoreCompletions, type CompletionScore, type ModelVersion } from '../../api/training';
-import { formatDecimal } from '../format';
-import { formErrors, NO_ERRORS, type FormErrors } from '../formErrors';
-import { dashboardPath } from '../routes';
+import { formatDecimal } from '../../shared/format';
+import { formErrors, NO_ERRORS, type FormErrors } from '../../shared/formErrors';
+import { dashboardPath } from '../../shared/routes';
 import { useAction } from '../../shared/data/useAction';
 import { Link } from '../../router';
 import { MarkdownView } from '../../shared/MarkdownView';
-import { FormAlert, FormField } from '../ui/FormField';
+import { FormAlert, FormField } from '../../shared/FormField';
 
 const MIN_CANDIDATES = 2;
 

@@ -1,4 +1,4 @@
-import { formatDecimal, formatPercent } from '../format';
+import { formatDecimal, formatPercent } from '../../shared/format';
 
 interface MetricSpec {
   key: string;

@@ -1,10 +1,10 @@
 import { getActivity, type ActivityDay } from '../../api/training';
-import { formatDay, formatPercent } from '../format';
+import { formatDay, formatPercent } from '../../shared/format';
 import { useResource } from '../../shared/data/useResource';
 import { BarChart } from '../charts/BarChart';
 import { spreadIndexes } from '../charts/chartScale';
 import { LineChart } from '../charts/LineChart';
-import { ErrorState, LoadingState } from '../ui/StatePanels';
+import { ErrorState, LoadingState } from '../../shared/StatePanels';
 
 function AgreementChart({ days }: { days: readonly ActivityDay[] }) {
   const label = (index: number) => formatDay(days[index]?.day ?? '');

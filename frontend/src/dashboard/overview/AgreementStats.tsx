@@ -1,5 +1,5 @@
 import type { ProjectAgreement } from '../../api/dashboard';
-import { formatCount, formatDecimal, formatPercent } from '../format';
+import { formatCount, formatDecimal, formatPercent } from '../../shared/format';
 
 /** The project's agreement figures as a row of tiles. */
 export function AgreementStats({ agreement }: { agreement: ProjectAgreement }) {

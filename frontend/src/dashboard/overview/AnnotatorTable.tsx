@@ -1,6 +1,6 @@
 import type { AnnotatorQuality } from '../../api/dashboard';
-import { formatCount, formatDuration, formatPercent, MISSING } from '../format';
-import { EmptyState } from '../ui/StatePanels';
+import { formatCount, formatDuration, formatPercent, MISSING } from '../../shared/format';
+import { EmptyState } from '../../shared/StatePanels';
 
 function positionBias(row: AnnotatorQuality): string {
   if (row.position_bias === null) return MISSING;

@@ -7,7 +7,7 @@ import { AnnotatorTable } from './AnnotatorTable';
 import { ProjectProgress } from './ProjectProgress';
 import { ReviewQueue } from './ReviewQueue';
 import { Section } from '../ui/Section';
-import { ErrorState, LoadingState } from '../ui/StatePanels';
+import { ErrorState, LoadingState } from '../../shared/StatePanels';
 import { useResource } from '../../shared/data/useResource';
 import { useDocumentTitle } from '../../shared/useDocumentTitle';
 

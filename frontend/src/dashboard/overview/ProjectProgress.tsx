@@ -1,8 +1,8 @@
 import { useId } from 'react';
 import { getProgress } from '../../api/client';
-import { formatCount, formatPercent } from '../format';
+import { formatCount, formatPercent } from '../../shared/format';
 import { useResource } from '../../shared/data/useResource';
-import { ErrorState, LoadingState } from '../ui/StatePanels';
+import { ErrorState, LoadingState } from '../../shared/StatePanels';
 
 /** How many of the project's items have all the rankings they need. */
 export function ProjectProgress({ projectId }: { projectId: number }) {

@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { listReviews, reviewFlag, type FlaggedItem, type ReviewDecision } from '../../api/dashboard';
-import { formatDateTime, MISSING } from '../format';
+import { formatDateTime, MISSING } from '../../shared/format';
 import { useAction } from '../../shared/data/useAction';
 import { useResource } from '../../shared/data/useResource';
-import { EmptyState, ErrorState, LoadingState } from '../ui/StatePanels';
+import { EmptyState, ErrorState, LoadingState } from '../../shared/StatePanels';
 
 const REASONS: Record<string, string> = {
   unsafe: 'Unsafe content',

@@ -4,7 +4,7 @@ import { updateProject } from '../../api/projects';
 import { Dialog } from '../../shared/Dialog';
 import { ProjectForm } from '../../projects/ProjectForm';
 import { Section } from '../ui/Section';
-import { formatDateTime } from '../format';
+import { formatDateTime } from '../../shared/format';
 import { useAction } from '../../shared/data/useAction';
 import { useDocumentTitle } from '../../shared/useDocumentTitle';
 import '../admin.css';

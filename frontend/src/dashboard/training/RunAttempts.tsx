@@ -1,5 +1,5 @@
 import type { TrainingAttempt } from '../../api/training';
-import { formatDateTime, MISSING } from '../format';
+import { formatDateTime, MISSING } from '../../shared/format';
 import { statusLabel } from '../ui/StatusBadge';
 
 function steps(attempt: TrainingAttempt): string {

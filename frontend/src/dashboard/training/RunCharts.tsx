@@ -1,5 +1,5 @@
 import type { TrainingRunDetail } from '../../api/training';
-import { formatPercent } from '../format';
+import { formatPercent } from '../../shared/format';
 import { LineChart, type ChartMarker, type ChartSeries } from '../charts/LineChart';
 
 const loss = (y: number) => (Math.abs(y) >= 10 ? y.toFixed(0) : y.toFixed(2));

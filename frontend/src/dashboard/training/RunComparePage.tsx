@@ -10,11 +10,11 @@ import {
   trainLoss,
 } from './RunCharts';
 import { Section } from '../ui/Section';
-import { EmptyState, ErrorState, LoadingState } from '../ui/StatePanels';
+import { EmptyState, ErrorState, LoadingState } from '../../shared/StatePanels';
 import { StatusBadge } from '../ui/StatusBadge';
-import { MISSING } from '../format';
+import { MISSING } from '../../shared/format';
 import { formatMetric, metricKeys, metricLabel } from '../models/metrics';
-import { compareRunIds, dashboardPath, trainingRunPath } from '../routes';
+import { compareRunIds, dashboardPath, trainingRunPath } from '../../shared/routes';
 import { useResource } from '../../shared/data/useResource';
 import { Link, useLocation } from '../../router';
 import { useDocumentTitle } from '../../shared/useDocumentTitle';

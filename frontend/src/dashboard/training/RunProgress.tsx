@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import type { TrainingRun } from '../../api/training';
-import { formatDateTime, formatDuration, formatPercent, MISSING } from '../format';
+import { formatDateTime, formatDuration, formatPercent, MISSING } from '../../shared/format';
 
 /** Where a run is: step of total, time left, and where it runs. */
 export function RunProgress({ run }: { run: TrainingRun }) {

@@ -1,6 +1,6 @@
 import type { TrainingRun } from '../../api/training';
-import { formatDateTime, formatPercent, MISSING } from '../format';
-import { trainingRunPath } from '../routes';
+import { formatDateTime, formatPercent, MISSING } from '../../shared/format';
+import { trainingRunPath } from '../../shared/routes';
 import { Link } from '../../router';
 import { StatusBadge } from '../ui/StatusBadge';
 

@@ -8,10 +8,10 @@ import {
   type TrainingRun,
   type TrainingRunConfig,
 } from '../../api/training';
-import { formErrors, NO_ERRORS, parseNumber, type FormErrors } from '../formErrors';
+import { formErrors, NO_ERRORS, parseNumber, type FormErrors } from '../../shared/formErrors';
 import { useAction } from '../../shared/data/useAction';
 import { useResource } from '../../shared/data/useResource';
-import { FormAlert, FormField } from '../ui/FormField';
+import { FormAlert, FormField } from '../../shared/FormField';
 
 type NumberKey = 'epochs' | 'learning_rate' | 'max_length' | 'token_budget' | 'seed' | 'early_stopping_patience';
 

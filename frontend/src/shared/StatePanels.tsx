@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { ApiError } from '../../api/client';
+import type { ApiError } from '../api/client';
 
 export function LoadingState({ children }: { children: string }) {
   return (

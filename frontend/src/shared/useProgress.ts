@@ -1,5 +1,5 @@
 import { getProgress, type Progress } from '../api/client';
-import { useResource } from '../shared/data/useResource';
+import { useResource } from './data/useResource';
 
 /**
  * The signed-in annotator's progress in a project; `refresh` fetches it again
