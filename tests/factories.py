@@ -4,6 +4,7 @@ import json
 import factory
 from django.contrib.auth import get_user_model
 from django.db.models import Max
+from django.utils import timezone
 
 from annotation.models import (
     Completion,
@@ -16,7 +17,7 @@ from annotation.models import (
     Ranking,
     Role,
 )
-from training.models import ModelVersion, TrainingRun
+from training.models import Dispute, ModelVersion, TrainingAttempt, TrainingRun
 
 PASSWORD = "correct-horse-battery"
 
@@ -208,3 +209,31 @@ class ImportJobFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     status = ImportJob.Status.SUCCEEDED
     file_name = "items.jsonl"
+
+
+class TrainingAttemptFactory(factory.django.DjangoModelFactory):
+    """A worker's go at a run that ended as the run did."""
+
+    class Meta:
+        model = TrainingAttempt
+
+    run = factory.SubFactory(TrainingRunFactory)
+    number = factory.LazyAttribute(lambda a: a.run.attempts.count() + 1)
+    worker = "worker-1"
+    device = "cpu"
+    started_at = factory.LazyFunction(timezone.now)
+    outcome = TrainingAttempt.Outcome.SUCCEEDED
+
+
+class DisputeFactory(factory.django.DjangoModelFactory):
+    """A pair of ``prompt``'s first two completions the model confidently reverses."""
+
+    class Meta:
+        model = Dispute
+
+    model_version = factory.SubFactory(ModelVersionFactory)
+    prompt = factory.LazyAttribute(lambda d: item_with_completions(d.model_version.project, k=2))
+    chosen = factory.LazyAttribute(lambda d: d.prompt.completions.order_by("position")[0])
+    rejected = factory.LazyAttribute(lambda d: d.prompt.completions.order_by("position")[1])
+    human_agreement = 0.9
+    model_probability = 0.1

@@ -98,6 +98,11 @@ def model_versions(*, project_id: int) -> QuerySet[ModelVersion]:
     )
 
 
+def model_version_with_project(*, model_id: int) -> ModelVersion | None:
+    """A model version with its project (a task's input: it may have been deleted since)."""
+    return ModelVersion.objects.select_related("project").filter(pk=model_id).first()
+
+
 def disputes_active(*, project_id: int) -> QuerySet[Dispute]:
     """The active model's disputes with the prompt and model each row names."""
     return Dispute.objects.filter(

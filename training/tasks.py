@@ -29,10 +29,10 @@ def training_run_execute(run_id: int) -> str:
 
 @shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1900)
 def model_feedback_refresh(model_id: int) -> None:
-    from training.models import ModelVersion
+    from training.selectors import model_version_with_project
     from training.services import feedback
 
-    model = ModelVersion.objects.select_related("project").filter(pk=model_id).first()
+    model = model_version_with_project(model_id=model_id)
     if model is None or not model.is_active:
         return
     found = feedback.model_feedback_refresh(model=model)
