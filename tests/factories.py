@@ -172,7 +172,8 @@ def pairs_file(n: int) -> io.BytesIO:
 
 
 class RankingFactory(factory.django.DjangoModelFactory):
-    """A ranking of ``prompt``'s completions in position order (tiers of one)."""
+    """A ranking of ``prompt``'s completions in position order (tiers of one), shown in the
+    order of its tiers; pass ``tiers`` (ties, or None for a skip or flag) to rank otherwise."""
 
     class Meta:
         model = Ranking
@@ -183,14 +184,18 @@ class RankingFactory(factory.django.DjangoModelFactory):
     tiers = factory.LazyAttribute(
         lambda r: [[c.pk] for c in r.prompt.completions.order_by("position")]
     )
-    display_order = factory.LazyAttribute(lambda r: [c for [c] in r.tiers])
+    display_order = factory.LazyAttribute(lambda r: [c for tier in r.tiers or [] for c in tier])
 
 
 class ExportJobFactory(factory.django.DjangoModelFactory):
-    """A finished export with its file in storage (set MEDIA_ROOT to a temporary folder)."""
+    """A finished export with its file in storage (set MEDIA_ROOT to a temporary folder);
+    ``queued=True``: a job as a request leaves it, for the worker (no file yet)."""
 
     class Meta:
         model = ExportJob
+
+    class Params:
+        queued = factory.Trait(status=ExportJob.Status.QUEUED, file="")
 
     version = factory.SubFactory(DatasetVersionFactory)
     format = ExportJob.Format.TRL_JSONL

@@ -8,7 +8,14 @@ from annotation.services.datasets import Rule, dataset_version_create
 from annotation.services.imports import items_import
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
-from tests.factories import MembershipFactory, ProjectFactory, item_with_completions, pairs_file
+from tests.factories import (
+    MembershipFactory,
+    ModelVersionFactory,
+    ProjectFactory,
+    TrainingRunFactory,
+    item_with_completions,
+    pairs_file,
+)
 from training.models import Dispute, ModelVersion, TrainingRun, TrainingSettings
 from training.services import execute, retrain
 from training.services.feedback import model_feedback_refresh
@@ -70,11 +77,10 @@ def test_a_periodic_model_is_promoted_only_when_it_beats_the_active_one(trained_
     from training.services.execute import dataset_records
 
     eval_data = list(dataset_records(version_id=version.pk, split="validation"))
-    challenger = ModelVersion.objects.create(
+    challenger = ModelVersionFactory(
         project=trained_model.project,
-        number=2,
-        training_run=TrainingRun.objects.create(
-            project=trained_model.project, number=2, dataset_version=version, config={}
+        training_run=TrainingRunFactory(
+            project=trained_model.project, dataset_version=version, config={}
         ),
         dataset_version=version,
         artifact=trained_model.artifact,

@@ -16,7 +16,7 @@ from annotation.services import datasets
 from annotation.services.datasets import Rule, dataset_version_create
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
-from tests.factories import item_with_completions
+from tests.factories import TrainingRunFactory, item_with_completions
 from training.engine import ConfigError, DataError
 from training.engine.evaluate import METADATA
 from training.models import (
@@ -168,8 +168,8 @@ def test_a_backbone_that_cannot_load_fails_the_run_as_a_configuration_error(
 def test_resuming_a_run_that_failed_on_its_settings_is_a_409_that_says_why(
     project, version, member, client_for
 ):
-    run = TrainingRun.objects.create(
-        project=project, number=1, dataset_version=version, config={}, status="failed",
+    run = TrainingRunFactory(
+        project=project, dataset_version=version, config={}, status="failed",
         failure=TrainingRun.Failure.CONFIGURATION, error="ConfigError: backbone cannot load",
     )  # fmt: skip
     client = client_for(member(Role.RESEARCHER))
