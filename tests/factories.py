@@ -1,5 +1,6 @@
 import io
 import json
+from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
@@ -7,6 +8,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from annotation.models import (
+    AnnotatorPreferences,
+    Assignment,
     Completion,
     DatasetVersion,
     ExportJob,
@@ -17,7 +20,13 @@ from annotation.models import (
     Ranking,
     Role,
 )
-from training.models import Dispute, ModelVersion, TrainingAttempt, TrainingRun
+from training.models import (
+    Dispute,
+    ModelVersion,
+    TrainingAttempt,
+    TrainingRun,
+    TrainingSettings,
+)
 
 PASSWORD = "correct-horse-battery"
 
@@ -242,3 +251,34 @@ class DisputeFactory(factory.django.DjangoModelFactory):
     rejected = factory.LazyAttribute(lambda d: d.prompt.completions.order_by("position")[1])
     human_agreement = 0.9
     model_probability = 0.1
+
+
+class AnnotatorPreferencesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AnnotatorPreferences
+
+    user = factory.SubFactory(UserFactory)
+    advance_after_rank = True
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """An active lease of ``prompt`` for ``annotator``, its completions shown in position
+    order, for the project's lease time."""
+
+    class Meta:
+        model = Assignment
+
+    prompt = factory.SubFactory(PromptFactory)
+    project = factory.SelfAttribute("prompt.project")
+    annotator = factory.SubFactory(UserFactory)
+    display_order = factory.LazyAttribute(
+        lambda a: list(a.prompt.completions.order_by("position").values_list("pk", flat=True))
+    )
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=30))
+
+
+class TrainingSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingSettings
+
+    project = factory.SubFactory(ProjectFactory)
