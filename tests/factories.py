@@ -5,17 +5,9 @@ import factory
 from django.contrib.auth import get_user_model
 from django.db.models import Max
 
-from annotation.models import (
-    Completion,
-    DatasetVersion,
-    ExportJob,
-    ImportJob,
-    Membership,
-    Project,
-    Prompt,
-    Ranking,
-    Role,
-)
+from annotation.models import Completion, ImportJob, Prompt, Ranking
+from dataset_versions.models import DatasetVersion, ExportJob
+from projects.models import Membership, Project, Role
 from training.models import ModelVersion, TrainingRun
 
 PASSWORD = "correct-horse-battery"

@@ -11,19 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.models import Assignment, Ranking
-from annotation.permissions import (
-    IsProjectAdmin,
-    IsProjectAnnotator,
-    IsProjectResearcher,
-    ProjectScoped,
-)
 from annotation.selectors import (
     annotator_progress,
     completions_in_order,
     rankings_visible_to,
     review_queue,
 )
-from annotation.services.projects import ProjectArchived
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import (
     ItemFull,
@@ -35,6 +28,13 @@ from annotation.services.rankings import (
 )
 from config.fields import StrictCharField, StrictIntegerField, StrictJSONField
 from config.schema import conflict_responses
+from projects.permissions import (
+    IsProjectAdmin,
+    IsProjectAnnotator,
+    IsProjectResearcher,
+    ProjectScoped,
+)
+from projects.services.projects import ProjectArchived
 
 
 @extend_schema_serializer(component_name="ItemCompletion")

@@ -21,8 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Count, JSONField, Model, Q
 from django.utils import timezone
 
-from annotation.models import Assignment, Completion, Project, Prompt, Ranking
-from annotation.services.import_formats import (
+from annotation.formats import (
     FileProblem,
     FileType,
     ImportItem,
@@ -34,6 +33,8 @@ from annotation.services.import_formats import (
     record_parse,
     records_read,
 )
+from annotation.models import Assignment, Completion, Prompt, Ranking
+from projects.models import Project
 
 BATCH_SIZE = 2000
 MAX_LISTED_ERRORS = 100

@@ -22,8 +22,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from annotation.services.agreement import consensus_agreement_batch
-from annotation.services.consensus import (
+from preferences.maths.agreement import consensus_agreement_batch
+from preferences.maths.consensus import (
     bradley_terry,
     consensus_batch,
     consensus_pairs_batch,

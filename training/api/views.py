@@ -19,7 +19,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import (
     NestedInput,
     StrictBooleanField,
@@ -29,6 +28,7 @@ from config.fields import (
 )
 from config.parsers import JSONParser
 from config.schema import conflict_responses, schema_keywords
+from projects.permissions import IsProjectResearcher, ProjectScoped
 from training.models import (
     Dispute,
     ModelVersion,
