@@ -6,8 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from django.conf import settings
-
+from annotation.formats.limits import limits
 from annotation.formats.types import (
     BLANK,
     MAX_COMPLETIONS,
@@ -283,11 +282,11 @@ def _gold_tier(tier: Any, field: str, size: int, seen: set[int]) -> None:
 
 
 def max_text_chars() -> int:
-    return int(settings.RANKWISE_MAX_TEXT_CHARS)
+    return limits().text_chars
 
 
 def max_metadata_bytes() -> int:
-    return int(settings.RANKWISE_MAX_METADATA_BYTES)
+    return limits().metadata_bytes
 
 
 def _text(value: Any, field: str) -> str:

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import IO, Any
 
-from django.conf import settings
-
+from annotation.formats.limits import limits
 from annotation.formats.types import (
     BLANK,
     MAX_COMPLETIONS,
@@ -26,7 +25,7 @@ from annotation.formats.types import (
     json_type,
     shown_id,
 )
-from config.json_limits import JsonTooDeep, loads_bounded
+from config.json_bounds import JsonTooDeep, loads_bounded
 
 # What the line readers accept: the file itself, or the gzip stream over it.
 ByteStream = IO[bytes] | gzip.GzipFile
@@ -71,7 +70,7 @@ def records_read(stream: IO[bytes], file_type: FileType, *, rows: int) -> Iterat
 
 
 def max_record_bytes() -> int:
-    return int(settings.RANKWISE_MAX_RECORD_BYTES)
+    return limits().record_bytes
 
 
 def _too_long(limit: int) -> str:
@@ -91,7 +90,7 @@ class _BoundedLines:
     def __init__(self, stream: ByteStream) -> None:
         self.stream = stream
         self.max_line = max_record_bytes()
-        self.max_total = int(settings.RANKWISE_MAX_IMPORT_BYTES)
+        self.max_total = limits().import_bytes
         self.total = 0
 
     def __iter__(self) -> Iterator[bytes | None]:
@@ -127,7 +126,7 @@ def _jsonl_records(lines: _BoundedLines) -> Iterator[RawRecord]:
         if not line.strip():
             continue
         try:
-            data = loads_bounded(line.rstrip(b"\r\n"))
+            data = loads_bounded(line.rstrip(b"\r\n"), max_depth=limits().json_depth)
         except ValueError as exc:  # also bad UTF-8, NaN, and nesting deeper than the limit
             yield RawRecord(where, None, _json_problem(exc))
         else:
@@ -267,7 +266,7 @@ def csv_cells_to_record(cells: dict[str, str]) -> dict[str, Any]:
 
 def _json_cell(column: str, value: str) -> Any:
     try:
-        return loads_bounded(value)
+        return loads_bounded(value, max_depth=limits().json_depth)
     except ValueError as exc:
         raise RecordInvalid(column, _json_problem(exc)) from exc
 
@@ -315,7 +314,7 @@ def _parquet_records(stream: IO[bytes], rows: int) -> Iterator[RawRecord]:
 
 def _parquet_size_check(metadata: Any) -> None:
     """Refuse, from the footer alone, a file whose row groups decompress past the limit."""
-    limit = int(settings.RANKWISE_MAX_IMPORT_BYTES)
+    limit = limits().import_bytes
     size = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
     if size > limit:
         raise FileProblem(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -22,9 +23,11 @@ from config.fields import (
 from dataset_versions.models import DatasetVersion
 from dataset_versions.services.datasets import (
     DEFAULT_SPLIT,
+    RULE_FIELDS,
     Rule,
     dataset_version_preview,
     dataset_version_queue,
+    split_validate,
 )
 from projects.permissions import IsProjectResearcher, ProjectScoped
 
@@ -36,8 +39,11 @@ class SplitInput(NestedInput):
     test = StrictFloatField(min_value=0, max_value=1)
 
     def validate(self, attrs: dict[str, float]) -> dict[str, float]:
-        if abs(sum(attrs.values()) - 1.0) > 1e-6:
-            raise serializers.ValidationError("Shares must add up to 1.")
+        # The rule is the domain's (split_validate); its message is this object's error.
+        try:
+            split_validate(attrs)
+        except ValidationError as error:
+            raise serializers.ValidationError(error.message_dict["split"]) from error
         return attrs
 
 
@@ -66,6 +72,16 @@ class VersionInput(serializers.Serializer):
     )
     include_imported = StrictBooleanField(default=False)
     include_gold = StrictBooleanField(default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The fields above say each value's type and range (for the schema too); which
+        # combinations make a rule is the domain's (Rule.validate), its errors field errors.
+        rule = {name: value for name, value in attrs.items() if name in RULE_FIELDS}
+        try:
+            Rule(**rule).validate()
+        except ValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        return attrs
 
 
 @extend_schema_serializer(component_name="DatasetVersion")

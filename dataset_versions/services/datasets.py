@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from itertools import groupby
 from typing import Any, Literal
@@ -86,6 +87,9 @@ class Rule:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+RULE_FIELDS = frozenset(field.name for field in dataclass_fields(Rule))
 
 
 def split_validate(split: dict[str, float]) -> dict[str, float]:
