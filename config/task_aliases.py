@@ -7,6 +7,8 @@ under the old name, with the same limits and acknowledgement policy. Remove afte
 release (annotation's migration 0012 renamed the beat rows stored in the database).
 """
 
+# import-map: keep old names (/work/notes/import-map.sed must not rewrite them)
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,6 +1,8 @@
 """The layout's rules that import-linter cannot see (it counts an import inside a function
 like any other): task modules are leaves, and the old task names still reach their tasks."""
 
+# import-map: keep old names (/work/notes/import-map.sed must not rewrite them)
+
 import ast
 from pathlib import Path
 

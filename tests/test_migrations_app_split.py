@@ -2,6 +2,8 @@
 populated on the schema of before the split comes through the migrations whole, its content
 types, permissions, admin log and beat rows following the models; and it goes back again."""
 
+# import-map: keep old names (/work/notes/import-map.sed must not rewrite them)
+
 from datetime import UTC, datetime
 
 import pytest

@@ -29,10 +29,10 @@ from preferences.maths.consensus import (
     consensus_pairs_batch,
     pair_counts,
     present_of,
-    ranked_pairs_batch,
-    rater_weights,
     strength_tiers,
 )
+from preferences.maths.ranked_pairs import ranked_pairs_batch
+from preferences.maths.reliability import rater_weights
 
 
 def _arguments() -> argparse.Namespace:

@@ -21,7 +21,8 @@ from django.db import connection, transaction
 
 from annotation.models import Ranking
 from preferences.maths.agreement import consensus_agreement_batch
-from preferences.maths.consensus import Method, consensus_batch, rater_weights
+from preferences.maths.consensus import Method, consensus_batch
+from preferences.maths.reliability import rater_weights
 from preferences.models import PromptConsensus
 from preferences.services.pairs import dataset_job
 from projects.models import Project

@@ -13,7 +13,8 @@ from django.core.management.base import CommandError
 from annotation.models import Ranking
 from dataset_versions.models import DatasetPair, DatasetRanking, DatasetVersion, ExportJob
 from dataset_versions.services import exports
-from dataset_versions.services.exports import export_run, export_write, rater_pseudonym
+from dataset_versions.services.export_writers import rater_pseudonym
+from dataset_versions.services.exports import export_run, export_write
 from dataset_versions.tasks import export_job_run
 from tests.factories import ProjectFactory, UserFactory, item_with_completions
 

@@ -12,12 +12,11 @@ from preferences.maths.consensus import (
     consensus_pairs,
     pair_counts,
     prompt_consensus,
-    ranked_pairs,
-    ranked_pairs_batch,
     ranks_encode,
-    rater_weights,
     strength_tiers,
 )
+from preferences.maths.ranked_pairs import ranked_pairs, ranked_pairs_batch
+from preferences.maths.reliability import rater_weights
 
 
 def plackett_luce_ranks(rng, strengths, raters):
