@@ -50,6 +50,11 @@ def rankings_visible_to(
     return rankings
 
 
+def rankings_with_authors(*, project_id: int) -> QuerySet[Ranking]:
+    """The project's rankings with their prompt and annotator (a review shows both)."""
+    return Ranking.objects.select_related("prompt", "annotator").filter(project_id=project_id)
+
+
 def review_queue(*, project_id: int) -> QuerySet[Ranking]:
     return (
         Ranking.objects.filter(project_id=project_id, review_status=Ranking.Review.OPEN)

@@ -74,6 +74,6 @@ def project_list(*, user: User | AnonymousUser, archived: bool = False) -> Query
 def memberships_of_project(*, project_id: int) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(project_id=project_id)
-        .select_related("user")
+        .select_related("user", "project")
         .order_by("user__username")
     )

@@ -15,6 +15,7 @@ from annotation.selectors import (
     annotator_progress,
     completions_in_order,
     rankings_visible_to,
+    rankings_with_authors,
     review_queue,
 )
 from annotation.services.queue import assignment_next
@@ -335,11 +336,7 @@ class ReviewView(APIView):
     def post(self, request: Request, project_id: int, ranking_id: int) -> Response:
         data = ReviewInput(data=request.data)
         data.is_valid(raise_exception=True)
-        flagged = get_object_or_404(
-            Ranking.objects.select_related("prompt", "annotator"),
-            project_id=project_id,
-            pk=ranking_id,
-        )
+        flagged = get_object_or_404(rankings_with_authors(project_id=project_id), pk=ranking_id)
         ranking = flag_review(
             ranking=flagged, status=Ranking.Review(data.validated_data["review_status"])
         )

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from config.schema import conflict_responses
 from dataset_versions.models import DatasetPair, DatasetVersion, ExportJob
+from dataset_versions.selectors import export_jobs_of_project
 from dataset_versions.services.exports import VersionNotReady, export_job_create
 from projects.permissions import IsProjectResearcher, ProjectScoped
 
@@ -53,9 +54,7 @@ class ExportJobOutput(serializers.ModelSerializer):
 
 
 def _job_of(project_id: int, job_id: int) -> ExportJob:
-    return get_object_or_404(
-        ExportJob.objects.select_related("version"), pk=job_id, version__project_id=project_id
-    )
+    return get_object_or_404(export_jobs_of_project(project_id=project_id), pk=job_id)
 
 
 class ExportCreateView(ProjectScoped, APIView):

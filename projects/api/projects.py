@@ -189,8 +189,7 @@ class MemberDetailView(APIView):
     permission_classes = [IsProjectAdmin]
 
     def _membership(self, project_id: int, member_id: int) -> Membership:
-        members = Membership.objects.select_related("user", "project")
-        return get_object_or_404(members, project_id=project_id, pk=member_id)
+        return get_object_or_404(memberships_of_project(project_id=project_id), pk=member_id)
 
     @extend_schema(request=MemberRoleInput, responses=MemberOutput)
     def patch(self, request: Request, project_id: int, member_id: int) -> Response:
@@ -279,8 +278,8 @@ class MemberPasswordView(APIView):
     def post(self, request: Request, project_id: int, member_id: int) -> Response:
         data = PasswordResetInput(data=request.data)
         data.is_valid(raise_exception=True)
-        members = Membership.objects.select_related("user")
-        target = get_object_or_404(members, project_id=project_id, pk=member_id).user
+        members = memberships_of_project(project_id=project_id)
+        target = get_object_or_404(members, pk=member_id).user
         refusal = password_reset_refusal(actor=request.user, target=target)  # type: ignore[arg-type]
         if refusal is not None:
             raise PermissionDenied(refusal)
