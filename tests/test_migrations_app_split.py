@@ -35,10 +35,14 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def _migrate(targets):
+    """Migrate to ``targets``; the models as they are there (the other apps at their last)."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
+    apps = {app_label for app_label, _ in targets}
+    others = [leaf for leaf in executor.loader.graph.leaf_nodes() if leaf[0] not in apps]
+    nodes = [target for target in targets if target[1] is not None] + others
+    return executor.loader.project_state(nodes).apps
 
 
 def _leaves():
@@ -102,20 +106,28 @@ def _populate(old):
 
 
 def _content_types_of_before(old, user):
-    """The content types a database of before the split has: the moved models' under
-    annotation, with a permission a user holds and an admin log entry. The test database
-    also has the new apps' (post_migrate made them), as a database has where a deploy ran
-    ``migrate`` twice: the migration merges those into the old ones."""
+    """The content types of a database from before the split: the moved models' under
+    annotation (going back there made them so), with a permission a user holds and an admin
+    log entry. Beside them, the new apps' content types with their own permissions, as
+    post_migrate makes them when a deploy runs ``migrate`` twice: the migration merges those
+    into the old ones."""
     ContentType = old.get_model("contenttypes", "ContentType")
     Permission = old.get_model("auth", "Permission")
     ids = {}
-    for model in MOVED:
-        content_type = ContentType.objects.create(app_label="annotation", model=model)
+    for model, app_label in MOVED.items():
+        content_type, _ = ContentType.objects.get_or_create(app_label="annotation", model=model)
         ids[model] = content_type.pk
-        permission = Permission.objects.create(
-            content_type=content_type, codename=f"change_{model}", name=f"Can change {model}"
+        permission, _ = Permission.objects.get_or_create(
+            content_type=content_type,
+            codename=f"change_{model}",
+            defaults={"name": f"Can change {model}"},
         )
         user.user_permissions.add(permission)
+        made_twice, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
+        for codename in (f"change_{model}", f"audit_{model}"):
+            Permission.objects.get_or_create(
+                content_type=made_twice, codename=codename, defaults={"name": codename}
+            )
     old.get_model("admin", "LogEntry").objects.create(
         user=user,
         content_type_id=ids["project"],
@@ -141,13 +153,16 @@ def test_the_app_split_keeps_every_row_and_moves_content_types_forward_and_back(
             ),
         )
 
+        counts = {m: old.get_model("annotation", m).objects.count() for m in [*MOVED, *STAYED]}
+        assert all(counts.values())
+
         _migrate(_leaves())
 
         # Every row, through the models of the apps that hold them now.
         for model, app_label in MOVED.items():
-            assert current_apps.get_model(app_label, model).objects.count() == 1, model
+            assert current_apps.get_model(app_label, model).objects.count() == counts[model]
         for model in STAYED:
-            assert current_apps.get_model("annotation", model).objects.count() == 1, model
+            assert current_apps.get_model("annotation", model).objects.count() == counts[model]
         Project = current_apps.get_model("projects", "Project")
         assert Project.objects.get().memberships.get().user_id == user.pk
         assert (
@@ -170,6 +185,10 @@ def test_the_app_split_keeps_every_row_and_moves_content_types_forward_and_back(
             "content_type__app_label", "codename"
         )
         assert set(held) == {(label, f"change_{model}") for model, label in MOVED.items()}
+        audit = current_apps.get_model("auth", "Permission").objects.filter(
+            codename="audit_project"
+        )
+        assert audit.get().content_type_id == content_types["project"]
         entry = current_apps.get_model("admin", "LogEntry").objects.get()
         assert entry.content_type_id == content_types["project"]
         task = current_apps.get_model("django_celery_beat", "PeriodicTask").objects.get()
@@ -178,7 +197,7 @@ def test_the_app_split_keeps_every_row_and_moves_content_types_forward_and_back(
         back = _migrate(BEFORE)
 
         for model in [*MOVED, *STAYED]:
-            assert back.get_model("annotation", model).objects.count() == 1, model
+            assert back.get_model("annotation", model).objects.count() == counts[model], model
         for model in MOVED:
             content_type = back.get_model("contenttypes", "ContentType").objects.get(
                 pk=content_types[model]

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from annotation.models import Ranking
 from dataset_versions.models import DatasetPair, DatasetRanking, DatasetVersion, ExportJob
-from dataset_versions.services import exports
+from dataset_versions.services import export_writers, exports
 from dataset_versions.services.export_writers import rater_pseudonym
 from dataset_versions.services.exports import export_run, export_write
 from dataset_versions.tasks import export_job_run
@@ -136,7 +136,7 @@ def test_parquet_holds_every_pair_with_its_columns(project):
 
 
 def test_parquet_is_written_in_chunks(project, monkeypatch):
-    monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(export_writers, "CHUNK_SIZE", 3)
     version = version_with_pairs(project, items=7)
     parquet = pq.ParquetFile(io.BytesIO(_split_files(_export(version, "parquet"))["train"]))
     assert (parquet.metadata.num_rows, parquet.metadata.num_row_groups) == (4, 2)
@@ -234,7 +234,7 @@ def test_export_run_stores_the_file_and_marks_the_job_succeeded(project, media):
 
 
 def test_export_run_reports_progress_after_every_chunk(project, media, monkeypatch):
-    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(export_writers, "CHUNK_SIZE", 2)
     seen = []
     update = exports._job_update
     monkeypatch.setattr(
