@@ -14,7 +14,9 @@ from annotation.services.imports import items_import
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = Path(__file__).parents[2] / "frontend" / "src" / "dashboard" / "importFormats.json"
+EXAMPLES = (
+    Path(__file__).parents[2] / "frontend" / "src" / "dashboard" / "items" / "importFormats.json"
+)
 FORMATS = {f["key"]: f for f in json.loads(EXAMPLES.read_text())["formats"]}
 
 
