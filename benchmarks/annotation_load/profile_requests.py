@@ -109,7 +109,9 @@ def _cycle(client: Any, project_id: int, tallies: dict[str, Tally]) -> None:
 
     with CaptureQueriesContext(connection) as captured:
         started, cpu = time.perf_counter(), time.process_time()
-        response = client.post(f"/api/v1/projects/{project_id}/next/")
+        response = client.post(
+            f"/api/v1/projects/{project_id}/next/", content_type="application/json"
+        )
         tallies["next"].add(
             time.perf_counter() - started, time.process_time() - cpu, captured.captured_queries
         )
