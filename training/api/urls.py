@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training.api import views
+from training.api import reward, views
 
 P = "projects/<int:project_id>/"
 urlpatterns = [
@@ -28,5 +28,6 @@ urlpatterns = [
         name="model-download",
     ),
     path(f"{P}score/", views.ScoreView.as_view(), name="score"),
+    path(f"{P}reward/", reward.RemoteRewardView.as_view(), name="remote-reward"),
     path(f"{P}disputes/", views.DisputeListView.as_view(), name="disputes"),
 ]

@@ -27,6 +27,7 @@ import torch
 
 from training.engine import batching, checkpoint, distributed, progress
 from training.engine import data as data_mod
+from training.engine.chat_template import reward_chat_template
 from training.engine.config import ConfigError, TrainConfig
 from training.engine.evaluate import (
     METADATA,
@@ -524,6 +525,8 @@ def finish(run: _Run, out_dir: Path, result: TrainResult) -> None:
     run.emit({"event": "eval", "final": True, "step": result.best_step or result.steps, **metrics})
     out_dir.mkdir(parents=True, exist_ok=True)
     run.rm.model.save_pretrained(out_dir)
+    # Trainers that load the folder themselves (TRL, verl) render chats with this template.
+    run.tokenizer.chat_template = reward_chat_template(run.tokenizer)
     run.tokenizer.save_pretrained(out_dir)
     meta = {
         "format": 1,
