@@ -65,7 +65,7 @@ def models(project, reward_folder, shifted_folder) -> tuple[ModelVersion, ModelV
     """Version 1 (active) and version 2 (= version 1 + SHIFT, not active)."""
     registered = []
     for folder in (reward_folder, shifted_folder):
-        run = TrainingRunFactory(project=project, status=TrainingRun.Status.SUCCEEDED)
+        run = TrainingRunFactory.create(project=project, status=TrainingRun.Status.SUCCEEDED)
         registered.append(model_version_register(run=run, folder=folder, metrics={}))
     model_version_promote(model=registered[0])
     return registered[0], registered[1]
