@@ -25,6 +25,7 @@ COPY pyproject.toml README.md manage.py ./
 COPY config ./config
 COPY annotation ./annotation
 COPY training ./training
+COPY rankwise_client ./rankwise_client
 RUN pip install .
 COPY --from=frontend /app/frontend/dist ./frontend/dist
 RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
