@@ -2,7 +2,7 @@
 reward function against a live server. Both give the engine's own rewards."""
 
 import pytest
-from datasets import Dataset
+from datasets import Dataset  # type: ignore[import-untyped]
 from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
 from trl import GRPOConfig, GRPOTrainer
 
