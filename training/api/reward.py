@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
@@ -37,6 +38,15 @@ class QueryTokenAuthentication(ProjectTokenAuthentication):
             return None  # the header classes after this one may still sign the request in
         self.request = request
         return self.authenticate_credentials(key)
+
+
+class QueryTokenScheme(OpenApiAuthenticationExtension):
+    target_class = QueryTokenAuthentication
+    name = "queryToken"
+    priority = 1  # before drf-spectacular's own scheme for every TokenAuthentication
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "query", "name": "token"}
 
 
 class ScoringUnavailable(exceptions.APIException):
