@@ -13,7 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +27,7 @@ from rest_framework.views import APIView
 from annotation.authentication import ProjectTokenAuthentication
 from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import TEXT_VALUES, StrictBooleanField, StrictCharField, StrictIntegerField
+from config.schema import ERROR_BODY_REF
 from training.services import reward, scoring
 
 
@@ -69,7 +75,7 @@ class RewardParams(serializers.Serializer):
     )
 
 
-@extend_schema_serializer(component_name="RemoteRewardRequest")
+@extend_schema_serializer(component_name="RemoteReward")
 class RewardInput(serializers.Serializer):
     query = serializers.ListField(
         child=_text(),
@@ -130,11 +136,16 @@ class RemoteRewardView(ProjectScoped, APIView):
 
     @extend_schema(
         request=RewardInput,
-        responses=RewardOutput,
+        responses={
+            200: RewardOutput,
+            401: OpenApiResponse(ERROR_BODY_REF, description="No token, or an unknown one."),
+            503: OpenApiResponse(
+                ERROR_BODY_REF, description="The model did not answer in time; retry."
+            ),
+        },
         parameters=[
             OpenApiParameter("model", int, description="A model id; the active model if left out."),
             OpenApiParameter("normalize", bool, description="Normalized instead of raw rewards."),
-            OpenApiParameter("token", str, description="An API token, for header-less clients."),
         ],
     )
     def post(self, request: Request, project_id: int) -> Response:
