@@ -93,6 +93,13 @@ def plain_loop(folder: Path, groups: Groups, batch: int, device: str, bf16: bool
     return time.perf_counter() - started
 
 
+def _scorer(folder: Path, args: argparse.Namespace) -> RewardScorer:
+    """As the scoring service builds it: no token cache kept between requests."""
+    return RewardScorer(
+        folder, args.device, token_budget=args.tokens, precision="auto", remember_tokens=False
+    )
+
+
 def rankwise(scorer: RewardScorer, groups: Groups) -> float:
     started = time.perf_counter()
     scorer.score_groups(groups)
@@ -106,7 +113,7 @@ def throughput(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     n = sum(len(c) for _, c in groups)
     device = torch.device(args.device)
     bf16 = use_bf16(device, "auto")
-    scorer = RewardScorer(folder, device=args.device, precision="auto", token_budget=args.tokens)
+    scorer = _scorer(folder, args)
     rankwise(scorer, rl_batch(4, args.k, offset=args.prompts))  # warm-up, other texts
     results: dict[str, Any] = {"sequences": n, "engine_bf16": bf16}
     sides = {
@@ -137,7 +144,7 @@ def latency(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     """``callers`` threads each send ``requests`` requests of one prompt and ``k``
     completions, back to back, through a batcher (and, for comparison, one at a time
     through a lock, as scoring ran before the batcher)."""
-    scorer = RewardScorer(folder, device=args.device, precision="auto", token_budget=args.tokens)
+    scorer = _scorer(folder, args)
     groups = rl_batch(args.callers * args.requests, args.k)
     results: dict[str, Any] = {}
     batcher = DynamicBatcher(scorer, max_batch_tokens=args.tokens, max_wait_ms=args.wait_ms)

@@ -72,6 +72,7 @@ def _scorer(model: ModelVersion) -> RewardScorer:
         device=settings.TRAINING_SCORING_DEVICE,
         token_budget=settings.TRAINING_SCORING_BATCH_TOKENS,
         precision=settings.TRAINING_SCORING_PRECISION,
+        remember_tokens=False,  # a server sees new rollouts all the time: keep no cache
     )
 
 

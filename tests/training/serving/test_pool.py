@@ -59,3 +59,13 @@ def test_a_model_that_does_not_answer_in_time_is_a_503_and_the_next_request_is_s
     _Stuck.release.set()
     settings.TRAINING_SCORING_TIMEOUT_SECONDS = 60
     assert client.post(url, body, content_type="application/json").status_code == 200
+
+
+def test_served_requests_leave_no_texts_in_the_process_token_cache(models):
+    from training.engine import tokenize
+
+    before = sum(len(texts) for texts in tokenize._MEMORY.values())
+    items = [(f"A prompt never seen {i}", [f"a reply never seen {i}"]) for i in range(20)]
+    rewards = scoring.groups_score(model=models[0], items=items)
+    assert len(rewards) == 20
+    assert sum(len(texts) for texts in tokenize._MEMORY.values()) == before
