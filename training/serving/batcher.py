@@ -142,19 +142,19 @@ class DynamicBatcher:
         live = [r for r in batch if r.future.set_running_or_notify_cancel()]
         if not live:
             return
-        encoded = [e for r in live for e in r.encoded]
         try:
-            flat = self.scorer.score_encoded(encoded)
+            flat = self.scorer.score_encoded([e for r in live for e in r.encoded])
+            at = 0
+            for request in live:
+                n = request.sequences
+                rewards = group_rewards(request.encoded, flat[at : at + n])
+                request.future.set_result([[float(x) for x in r] for r in rewards])
+                at += n
         except BaseException as error:  # one bad pass fails its requests, not the thread
             for request in live:
-                request.future.set_exception(error)
+                if not request.future.done():
+                    request.future.set_exception(error)
             return
         self.stats.requests += len(live)
         self.stats.batches += 1
         self.stats.largest_batch = max(self.stats.largest_batch, len(live))
-        at = 0
-        for request in live:
-            n = request.sequences
-            rewards = group_rewards(request.encoded, flat[at : at + n])
-            request.future.set_result([[float(x) for x in r] for r in rewards])
-            at += n
