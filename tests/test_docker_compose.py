@@ -129,3 +129,10 @@ def test_the_scorer_scores_on_its_own_gpu():
 
 def test_the_scorer_health_check_hits_its_own_healthz():
     assert "127.0.0.1:8001/healthz" in " ".join(SERVICES["scorer"]["healthcheck"]["test"])
+
+
+def test_the_dockerfile_copies_every_app_of_the_project():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, flags=re.MULTILINE))
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py")}
+    assert apps <= copied, apps - copied

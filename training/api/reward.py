@@ -24,10 +24,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.authentication import ProjectTokenAuthentication
-from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import TEXT_VALUES, StrictBooleanField, StrictCharField, StrictIntegerField
 from config.schema import ERROR_BODY_REF
+from projects.authentication import ProjectTokenAuthentication
+from projects.permissions import IsProjectResearcher, ProjectScoped
 from training.services import reward, scoring
 
 

@@ -13,7 +13,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from safetensors.torch import load_file, save_file
 
-from annotation.models import Role
+from projects.models import Role
 from tests.factories import TrainingRunFactory
 from tests.training.engine.helpers import PAIRS, tiny_config
 from training.engine import train

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from annotation.models import Role
+from projects.models import Role
 from tests.factories import ProjectFactory
 from tests.training.serving.conftest import SHIFT
 from training.engine import RewardScorer
