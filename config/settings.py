@@ -354,6 +354,19 @@ if TRAINING_STALL_SECONDS <= 2 * TRAINING_HEARTBEAT_SECONDS:
 TRAINING_CHECKPOINT_EVERY = env.integer("RANKWISE_TRAINING_CHECKPOINT_EVERY", 50, minimum=1)
 TRAINING_SCORING_DEVICE = env.string("RANKWISE_SCORING_DEVICE", "cpu") or "cpu"
 TRAINING_SCORERS_PER_PROCESS = env.integer("RANKWISE_SCORERS_PER_PROCESS", 2, minimum=1)
+# Scoring at RL speed (training/serving): concurrent requests share forward passes. A pass
+# takes what is queued, waiting at most SCORING_MAX_WAIT_MS for more and never holding more
+# than SCORING_BATCH_TOKENS tokens (also each forward chunk's size). "auto" precision: bf16
+# on GPUs and on CPUs where it measures faster.
+TRAINING_SCORING_BATCH_TOKENS = env.integer("RANKWISE_SCORING_BATCH_TOKENS", 16384, minimum=64)
+TRAINING_SCORING_MAX_WAIT_MS = env.integer("RANKWISE_SCORING_MAX_WAIT_MS", 2, minimum=0)
+TRAINING_SCORING_PRECISION = env.choice(
+    "RANKWISE_SCORING_PRECISION", "auto", ("auto", "bf16", "fp32")
+)
+# A request still waiting for its rewards after this long is a 503 (the caller retries).
+TRAINING_SCORING_TIMEOUT_SECONDS = env.integer("RANKWISE_SCORING_TIMEOUT_SECONDS", 120, minimum=1)
+# Most queries one remote-reward request (OpenRLHF's protocol) may carry.
+TRAINING_REWARD_MAX_QUERIES = env.integer("RANKWISE_REWARD_MAX_QUERIES", 4096, minimum=1)
 # Queued + running runs a project may have at once; a new run or a resume beyond it is a 409.
 TRAINING_MAX_ACTIVE_RUNS_PER_PROJECT = env.integer(
     "RANKWISE_MAX_ACTIVE_RUNS_PER_PROJECT", 3, minimum=1

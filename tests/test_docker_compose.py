@@ -15,7 +15,7 @@ from config.celery import app as celery_app
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ["migrate", "web", "worker", "trainer", "beat"]
+APP_SERVICES = ["migrate", "web", "worker", "trainer", "scorer", "beat"]
 
 
 def _option(command: list[str], flag: str) -> str:
@@ -23,7 +23,7 @@ def _option(command: list[str], flag: str) -> str:
 
 
 def test_it_has_every_service_of_a_production_deployment():
-    assert set(SERVICES) >= {"postgres", "redis", "web", "worker", "trainer", "beat"}
+    assert set(SERVICES) >= {"postgres", "redis", "web", "worker", "trainer", "scorer", "beat"}
 
 
 @pytest.mark.parametrize("service", APP_SERVICES)
@@ -85,7 +85,7 @@ def test_beat_runs_the_celery_beat_of_the_app():
     assert SERVICES["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
 
 
-@pytest.mark.parametrize("service", ["postgres", "redis", "web", "worker", "trainer"])
+@pytest.mark.parametrize("service", ["postgres", "redis", "web", "worker", "trainer", "scorer"])
 def test_long_running_services_have_health_checks(service):
     assert SERVICES[service]["healthcheck"]["test"]
 
@@ -97,7 +97,7 @@ def test_the_web_health_check_hits_healthz():
 def test_database_and_artifacts_live_on_volumes():
     assert {"pgdata", "artifacts"} <= set(COMPOSE["volumes"])
     assert any(v.startswith("pgdata:") for v in SERVICES["postgres"]["volumes"])
-    for service in ("web", "worker", "trainer"):
+    for service in ("web", "worker", "trainer", "scorer"):
         assert "artifacts:/data" in SERVICES[service]["volumes"]
 
 
@@ -106,6 +106,29 @@ def test_the_dockerfile_copies_paths_that_exist():
     for source in re.findall(r"^COPY (?!--from)(.+) \S+$", dockerfile, flags=re.MULTILINE):
         for path in source.split():
             assert (ROOT / path.rstrip("/")).exists(), path
+
+
+def test_the_scorer_serves_the_scoring_application_as_one_threaded_process():
+    command = SERVICES["scorer"]["command"]
+    assert command[0] == "gunicorn"
+    module, attribute = command[1].split(":")
+    assert module == "training.serving.wsgi"
+    assert callable(getattr(importlib.import_module(module), attribute))
+    # one process: every request thread feeds the same batcher and the one copy of the model
+    assert _option(command, "--workers") == "1"
+    assert int(_option(command, "--threads")) >= 32
+    assert _option(command, "--bind").endswith(":8001")
+
+
+def test_the_scorer_scores_on_its_own_gpu():
+    (device,) = SERVICES["scorer"]["deploy"]["resources"]["reservations"]["devices"]
+    assert device["count"] == 1
+    assert "gpu" in device["capabilities"]
+    assert SERVICES["scorer"]["environment"]["RANKWISE_SCORING_DEVICE"] == "cuda"
+
+
+def test_the_scorer_health_check_hits_its_own_healthz():
+    assert "127.0.0.1:8001/healthz" in " ".join(SERVICES["scorer"]["healthcheck"]["test"])
 
 
 def test_the_dockerfile_copies_every_app_of_the_project():

@@ -68,6 +68,7 @@ RULES_BEYOND_THE_SCHEMA = {
         "(min_prompt_tokens under max_length, ...)"
     ),
     "POST /api/v1/projects/{project_id}/score/": "an active model, or model names one",
+    "POST /api/v1/projects/{project_id}/reward/": "an active model, or model names one",
 }
 
 # Each signed-in role's API token, known before the world exists: schemathesis asks the

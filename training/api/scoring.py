@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from config.fields import StrictCharField, StrictIntegerField
 from projects.permissions import IsProjectResearcher, ProjectScoped
+from training.api.reward import ScoringUnavailable
 from training.services import scoring
 
 
@@ -37,6 +38,10 @@ class ScoreItemOutput(serializers.Serializer):
 class ScoreOutput(serializers.Serializer):
     model = serializers.IntegerField()
     scores = ScoreItemOutput(many=True)
+    best = serializers.IntegerField(help_text="Best-of-n: the index of the highest reward.")
+    ranking = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Completion indices, best first."
+    )
 
 
 class ScoreView(ProjectScoped, APIView):
@@ -49,9 +54,14 @@ class ScoreView(ProjectScoped, APIView):
         model = scoring.model_for_scoring(
             project=self.project, model_id=data.validated_data.get("model")
         )
-        scores = scoring.completions_score(
-            model=model,
-            prompt=data.validated_data["prompt"],
-            completions=data.validated_data["completions"],
-        )
-        return Response(ScoreOutput({"model": model.pk, "scores": scores}).data)
+        try:
+            scores = scoring.completions_score(
+                model=model,
+                prompt=data.validated_data["prompt"],
+                completions=data.validated_data["completions"],
+            )
+        except scoring.ScoringUnavailable as error:
+            raise ScoringUnavailable(str(error)) from error
+        ranking = sorted(range(len(scores)), key=lambda i: scores[i].rank)
+        body = {"model": model.pk, "scores": scores, "best": ranking[0], "ranking": ranking}
+        return Response(ScoreOutput(body).data)

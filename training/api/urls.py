@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training.api import backbones, disputes, models, scoring, views
+from training.api import backbones, disputes, models, reward, scoring, views
 
 P = "projects/<int:project_id>/"
 urlpatterns = [
@@ -30,5 +30,6 @@ urlpatterns = [
         name="model-download",
     ),
     path(f"{P}score/", scoring.ScoreView.as_view(), name="score"),
+    path(f"{P}reward/", reward.RemoteRewardView.as_view(), name="remote-reward"),
     path(f"{P}disputes/", disputes.DisputeListView.as_view(), name="disputes"),
 ]

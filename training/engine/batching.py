@@ -130,12 +130,13 @@ def encode_groups(
     min_prompt_tokens: int,
     cache_dir: str = "",
     max_prompt_tokens: int = 0,
+    remember: bool = True,
 ) -> tuple[list[Encoded], TruncationCounts]:
     """Tokenize every distinct prompt and completion once and join them with truncation."""
     specials = tokenize.specials_of(tokenizer)
-    prompts = tokenize.encode(tokenizer, [g.prompt for g in groups], cache_dir)
+    prompts = tokenize.encode(tokenizer, [g.prompt for g in groups], cache_dir, remember)
     flat = [c for g in groups for c in g.completions]
-    completions = iter(tokenize.encode(tokenizer, flat, cache_dir))
+    completions = iter(tokenize.encode(tokenizer, flat, cache_dir, remember))
     counts = TruncationCounts()
     encoded = []
     for group, prompt in zip(groups, prompts, strict=True):

@@ -218,7 +218,10 @@ class RewardScorer:
         device: str = "auto",
         token_budget: int = 8192,
         precision: str = "fp32",
+        remember_tokens: bool = True,
     ):
+        """``remember_tokens=False`` for a long-lived server: tokenized texts are not kept
+        in the process's token cache (see ``tokenize.encode``)."""
         from transformers import AutoModelForSequenceClassification
 
         self.dir = Path(model_dir)
@@ -230,6 +233,7 @@ class RewardScorer:
         self.model = RewardModel(model).to(self.device).eval()
         self.token_budget = token_budget
         self.precision = precision
+        self.remember_tokens = remember_tokens
 
     def score(self, prompt: str, completions: list[str]) -> list[float]:
         return self.score_groups([(prompt, completions)])[0]
@@ -252,6 +256,7 @@ class RewardScorer:
             config["max_length"],
             config["min_prompt_tokens"],
             max_prompt_tokens=config.get("max_prompt_tokens", 0),  # absent in older models
+            remember=self.remember_tokens,
         )
         return encoded
 

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from training.engine import checkpoint
+from training.engine.chat_template import reward_chat_template
 from training.engine.evaluate import METADATA, full_metrics
 from training.engine.head_mode import head_scores
 from training.engine.prepared import PreparedRun, TrainResult, precision_name, score_groups
@@ -27,6 +28,8 @@ def finish(run: PreparedRun, out_dir: Path, result: TrainResult) -> None:
     run.emit({"event": "eval", "final": True, "step": result.best_step or result.steps, **metrics})
     out_dir.mkdir(parents=True, exist_ok=True)
     run.rm.model.save_pretrained(out_dir)
+    # Trainers that load the folder themselves (TRL, verl) render chats with this template.
+    run.tokenizer.chat_template = reward_chat_template(run.tokenizer)
     run.tokenizer.save_pretrained(out_dir)
     meta = {
         "format": 1,

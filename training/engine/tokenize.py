@@ -47,10 +47,16 @@ def fingerprint(tokenizer: Any) -> str:
     return hashlib.sha256(backend.to_str().encode()).hexdigest()[:16]
 
 
-def encode(tokenizer: Any, texts: list[str], cache_dir: str = "") -> list[list[int]]:
-    """Token ids (no special tokens) of each text, tokenizing only texts not seen before."""
+def encode(
+    tokenizer: Any, texts: list[str], cache_dir: str = "", remember: bool = True
+) -> list[list[int]]:
+    """Token ids (no special tokens) of each text, tokenizing only texts not seen before.
+
+    ``remember=False``: texts are not kept for later calls (a scoring server sees new
+    rollouts all the time, which would grow the cache without end); repeats within the
+    call are still tokenized once."""
     fp = fingerprint(tokenizer)
-    cache = _MEMORY.setdefault(fp, {})
+    cache = _MEMORY.setdefault(fp, {}) if remember else {}
     path = Path(cache_dir) / f"tokens-{fp}.pkl" if cache_dir else None
     if path and path.exists() and not cache:
         cache.update(pickle.loads(path.read_bytes()))

@@ -661,6 +661,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/reward/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Rewards for an RL trainer, in OpenRLHF's remote reward protocol. */
+        post: operations["v1_projects_reward_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/score/": {
         parameters: {
             query?: never;
@@ -1665,6 +1682,21 @@ export interface components {
             /** Format: uuid */
             client_request_id?: string | null;
         };
+        RemoteRewardRequest: {
+            /** @description Each a full text: the prompt followed by the policy's response. */
+            query: string[];
+            /** @description The prompt of each query; split off the query's start when it is there. */
+            prompts?: string[] | null;
+            /** @description Accepted for OpenRLHF and not used: a reward model needs no reference. */
+            labels?: unknown[] | null;
+        };
+        RemoteRewards: {
+            rewards: number[];
+            /** @description The rewards again. */
+            scores: number[];
+            /** @description Per query numbers OpenRLHF logs beside the reward. */
+            extra_logs: components["schemas"]["RewardExtraLogs"];
+        };
         ReviewRequest: {
             review_status: components["schemas"]["ReviewReviewStatusEnum"];
         };
@@ -1681,6 +1713,13 @@ export interface components {
          * @enum {string}
          */
         ReviewStatusEnum: "open" | "resolved" | "dismissed";
+        RewardExtraLogs: {
+            reward_raw: number[];
+            reward_normalized: number[];
+            /** @description 1 where the prompt was the query's start and was split off, else 0. */
+            prompt_matched: number[];
+            model_version: number[];
+        };
         /**
          * @description * `annotator` - Annotator
          *     * `researcher` - Researcher
@@ -1705,6 +1744,10 @@ export interface components {
         Scores: {
             model: number;
             scores: components["schemas"]["ScoreItemOutput"][];
+            /** @description Best-of-n: the index of the highest reward. */
+            best: number;
+            /** @description Completion indices, best first. */
+            ranking: number[];
         };
         SeriesOutput: {
             train: components["schemas"]["TrainPointOutput"][];
@@ -4771,6 +4814,99 @@ export interface operations {
             };
             /** @description The body is not in a media type this operation reads. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_reward_create: {
+        parameters: {
+            query?: {
+                /** @description A model id; the active model if left out. */
+                model?: number;
+                /** @description Normalized instead of raw rewards. */
+                normalize?: boolean;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RemoteRewardRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteRewards"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No token, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The model did not answer in time; retry. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
