@@ -4,6 +4,7 @@ worker (``training`` queue, see CELERY_TASK_ROUTES); the periodic checks run any
 from celery import shared_task
 from celery.utils.log import get_task_logger
 
+from training.evaluation import runs as evaluation_runs
 from training.models import ModelVersion
 from training.services import execute, feedback, retrain, runs
 
@@ -46,3 +47,12 @@ def training_runs_check() -> int:
 def training_retrain_due() -> int:
     """Beat: periodic retraining where a project's rule says it is time."""
     return len(retrain.retrain_due())
+
+
+# Redelivered when its worker dies (acks late, CELERY_TASK_REJECT_ON_WORKER_LOST): the
+# evaluation then starts over, since nothing of a killed run was written.
+@shared_task(ignore_result=True, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 300)
+def evaluation_execute(evaluation_id: int) -> str:
+    status = evaluation_runs.evaluation_execute(evaluation_id=evaluation_id)
+    logger.info("evaluation %s: %s", evaluation_id, status)
+    return status

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training.api import views
+from training.api import evaluation, views
 
 P = "projects/<int:project_id>/"
 urlpatterns = [
@@ -29,4 +29,15 @@ urlpatterns = [
     ),
     path(f"{P}score/", views.ScoreView.as_view(), name="score"),
     path(f"{P}disputes/", views.DisputeListView.as_view(), name="disputes"),
+    path(f"{P}evaluation-sets/", evaluation.SetListView.as_view(), name="evaluation-sets"),
+    path(
+        f"{P}evaluation-sets/<int:set_id>/",
+        evaluation.SetDetailView.as_view(),
+        name="evaluation-set",
+    ),
+    path(
+        f"{P}evaluations/<int:evaluation_id>/rerun/",
+        evaluation.EvaluationRerunView.as_view(),
+        name="evaluation-rerun",
+    ),
 ]

@@ -27,7 +27,7 @@ from training.evaluation.metrics import OVERALL, ScoredItem, best_of_n_hit, corr
 RESAMPLES = 1000
 LEVEL = 0.95
 SEED = 0  # the same flags on every page load
-CHUNK = 100  # resamples drawn at once: memory stays at CHUNK x items counts
+CHUNK = 100  # resamples drawn at once: memory stays at CHUNK x items indices
 
 Ratio = Callable[[ScoredItem], tuple[float, float]]  # (numerator, denominator) of one item
 
@@ -116,10 +116,10 @@ def _bootstrap(
     out = []
     for start in range(0, resamples, CHUNK):
         size = min(CHUNK, resamples - start)
-        counts = rng.multinomial(n, np.full(n, 1 / n), size=size).astype(np.float64)
-        den = counts @ denominator
+        drawn = rng.integers(0, n, size=(size, n))
+        den = denominator[drawn].sum(axis=1)
         # A resample without a counted item says nothing: no difference.
-        out.append(np.divide(counts @ gain, den, out=np.zeros(size), where=den > 0))
+        out.append(np.divide(gain[drawn].sum(axis=1), den, out=np.zeros(size), where=den > 0))
     return np.concatenate(out)
 
 
