@@ -267,6 +267,8 @@ SPECTACULAR_SETTINGS = {
         "ReviewStatusEnum": "annotation.models.Ranking.Review",
         "TrainingRunStatusEnum": "training.models.TrainingRun.Status",
         "TrainingRunTriggerEnum": "training.models.TrainingRun.Trigger",
+        "EvaluationSetKindEnum": "training.models.EvaluationSet.Kind",
+        "EvaluationStatusEnum": "training.models.Evaluation.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

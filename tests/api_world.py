@@ -17,6 +17,7 @@ from annotation.models import Project, Ranking, Role
 from config.celery import app as celery_app
 from tests.factories import (
     DatasetVersionFactory,
+    EvaluationFactory,
     ExportJobFactory,
     ImportJobFactory,
     MembershipFactory,
@@ -43,6 +44,8 @@ OBJECT_OF_KWARG = {
     "job_id": "export job",
     "run_id": "training run",
     "model_id": "model version",
+    "set_id": "evaluation set",
+    "evaluation_id": "evaluation",
 }
 OBJECT_OF_ROUTE_KWARG = {
     ("import-job", "job_id"): "import job",
@@ -93,6 +96,8 @@ def _project_objects(project: Project, rankers: list[User], version_number: int)
     run = TrainingRunFactory.create(
         project=project, dataset_version=version, status=TrainingRun.Status.SUCCEEDED
     )
+    model = ModelVersionFactory.create(project=project, training_run=run, files=[])
+    evaluation = EvaluationFactory.create(model_version=model)
     return {
         "project": project.pk,
         "membership": MembershipFactory.create(project=project, role=Role.ANNOTATOR).pk,
@@ -102,7 +107,9 @@ def _project_objects(project: Project, rankers: list[User], version_number: int)
         "export job": ExportJobFactory.create(version=version).pk,
         "import job": ImportJobFactory.create(project=project).pk,
         "training run": run.pk,
-        "model version": ModelVersionFactory.create(project=project, training_run=run, files=[]).pk,
+        "model version": model.pk,
+        "evaluation set": evaluation.evaluation_set_id,
+        "evaluation": evaluation.pk,
     }
 
 

@@ -16,7 +16,7 @@ from annotation.models import (
     Ranking,
     Role,
 )
-from training.models import ModelVersion, TrainingRun
+from training.models import Evaluation, EvaluationSet, ModelVersion, TrainingRun
 
 PASSWORD = "correct-horse-battery"
 
@@ -127,6 +127,31 @@ class ModelVersionFactory(factory.django.DjangoModelFactory):
     dataset_version = factory.SelfAttribute("training_run.dataset_version")
     artifact = factory.LazyAttribute(lambda m: f"models/project-{m.project.pk}/model-{m.number}")
     files = factory.LazyFunction(lambda: ["config.json", "model.safetensors"])
+
+
+class EvaluationSetFactory(factory.django.DjangoModelFactory):
+    """A set's row (no items: for the API's access checks, not for evaluating)."""
+
+    class Meta:
+        model = EvaluationSet
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"held-out {n}")
+    file_name = "held-out.jsonl"
+    kind = EvaluationSet.Kind.PAIRS
+    category_key = "subset"
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    counts = factory.LazyFunction(lambda: {"items": 0, "pairs": 0, "categories": {}})
+
+
+class EvaluationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evaluation
+
+    model_version = factory.SubFactory(ModelVersionFactory)
+    evaluation_set = factory.SubFactory(
+        EvaluationSetFactory, project=factory.SelfAttribute("..model_version.project")
+    )
 
 
 def item_with_completions(project, k: int = 4, **prompt_fields):

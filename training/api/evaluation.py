@@ -24,6 +24,7 @@ from training.evaluation.selectors import VersionResult
 from training.models import Evaluation, EvaluationSet
 
 
+@extend_schema_serializer(component_name="EvaluationSetUpload")
 class SetInput(serializers.Serializer):
     file = serializers.FileField(
         help_text="TRL pairs, RewardBench (with subset) or rankings: .jsonl(.gz) or .parquet."

@@ -113,7 +113,9 @@ def _size_check(count: int, record: RawRecord) -> None:
 
 def _item(record: RawRecord, kind: RecordKind, category_key: str) -> SetItem:
     data = dict(record.data or {})
-    if record_kind(data) is not kind:
+    # In a pairs file a record without chosen or rejected is a pair missing it.
+    looks_like = RecordKind.ITEMS if "completions" in data else RecordKind.PAIRS
+    if (record_kind(data) if kind is RecordKind.ITEMS else looks_like) is not kind:
         first = "pairs" if kind is RecordKind.PAIRS else "rankings"
         raise RecordInvalid(None, f"Every record must be of one kind: the first are {first}.")
     if kind is RecordKind.ITEMS:
