@@ -26,6 +26,12 @@ class PromotionBlocked(Conflict):
         self.fields = failures  # set name -> what fails there
 
 
+def gating_set_names(*, project_id: int) -> str:
+    """The project's gating sets, named for a message ("" when none gates)."""
+    names = EvaluationSet.objects.filter(project_id=project_id, gates_promotion=True)
+    return ", ".join(names.order_by("name").values_list("name", flat=True))
+
+
 def promotion_failures(*, model: ModelVersion) -> dict[str, list[str]]:
     """Each gating set the model fails, with why: not evaluated, or its regressions."""
     failures: dict[str, list[str]] = {}

@@ -219,3 +219,14 @@ def test_a_failed_evaluation_is_evaluated_again_on_request(
     again = researcher.post(f"/api/v1/projects/{project.id}/evaluations/{done.pk}/rerun/")
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "evaluation_succeeded"
+
+
+def test_periodic_retraining_leaves_promotion_past_a_gate_to_a_person(project, versions):
+    from training.services.retrain import model_version_decide
+
+    _gate, active, worse = versions
+    decided = model_version_decide(model=worse, eval_data=[{"prompt": "p"}])
+    assert not decided.is_active
+    assert decided.decision == "Not promoted: promotion is gated on evaluation sets (gate)."
+    active.refresh_from_db()
+    assert active.is_active
