@@ -54,20 +54,20 @@ def set_results(*, evaluation_set: EvaluationSet) -> list[VersionResult]:
     }
     results = [VersionResult(model, evaluations.get(model.pk)) for model in models]
     done = {pk: e for pk, e in evaluations.items() if e.status == Evaluation.Status.SUCCEEDED}
-    items: list[tuple[list[list[int]], str]] | None = None
+    pairs: dict[str, tuple[VersionResult, Evaluation, Evaluation]] = {}
     for result in results:
         mine = done.get(result.model.pk)
-        baseline = _baseline(result.model, models, done) if mine else None
-        if mine is None or baseline is None:
-            continue
-        result.baseline = baseline
-        if items is None:
-            items = list(
-                EvaluationItem.objects.filter(evaluation_set=evaluation_set)
-                .order_by("position")
-                .values_list("tiers", "category")
-            )
-        result.comparisons = _comparison(done[baseline.pk], mine, items)
+        result.baseline = _baseline(result.model, models, done) if mine else None
+        if mine is not None and result.baseline is not None:
+            base = done[result.baseline.pk]
+            pairs[_key(base, mine)] = (result, base, mine)
+    cached = cache.get_many(list(pairs)) if pairs else {}
+    missing = {key: found for key, found in pairs.items() if key not in cached}
+    if missing:
+        cached |= _comparisons(evaluation_set, list(missing.values()))
+        cache.set_many({key: cached[key] for key in missing}, CACHE_SECONDS)
+    for key, (result, _, _) in pairs.items():
+        result.comparisons = cached[key]
     return results
 
 
@@ -81,25 +81,32 @@ def _baseline(
     return max(earlier, key=lambda m: m.number) if earlier else None
 
 
-def _comparison(
-    base: Evaluation, candidate: Evaluation, items: list[tuple[list[list[int]], str]]
-) -> dict[str, list[dict[str, Any]]]:
-    key = (
-        f"evaluation-comparison:{base.pk}:{base.finished_at}:{candidate.pk}:{candidate.finished_at}"
-    ).replace(" ", "_")
-    found = cache.get(key)
-    if found is None:
-        rewards = dict(
-            Evaluation.objects.filter(pk__in=[base.pk, candidate.pk]).values_list("pk", "rewards")
-        )
+def _key(base: Evaluation, candidate: Evaluation) -> str:
+    """Both results are final once succeeded; their end times tell a re-run apart."""
+    ends = f"{base.finished_at:%Y%m%d%H%M%S%f}:{candidate.finished_at:%Y%m%d%H%M%S%f}"
+    return f"evaluation-comparison:{base.pk}:{candidate.pk}:{ends}"
+
+
+def _comparisons(
+    evaluation_set: EvaluationSet, pairs: list[tuple[VersionResult, Evaluation, Evaluation]]
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """The comparisons not cached: the set's items and the rewards needed, a query each."""
+    items = list(
+        EvaluationItem.objects.filter(evaluation_set=evaluation_set)
+        .order_by("position")
+        .values_list("tiers", "category")
+    )
+    needed = {e.pk for _, base, mine in pairs for e in (base, mine)}
+    rewards = dict(Evaluation.objects.filter(pk__in=needed).values_list("pk", "rewards"))
+    out = {}
+    for _, base, mine in pairs:
         differences = set_differences(
-            _scored(items, rewards[base.pk]), _scored(items, rewards[candidate.pk])
+            _scored(items, rewards[base.pk]), _scored(items, rewards[mine.pk])
         )
-        found = {
-            scope: [d.as_dict() for d in found_here] for scope, found_here in differences.items()
+        out[_key(base, mine)] = {
+            scope: [d.as_dict() for d in found] for scope, found in differences.items()
         }
-        cache.set(key, found, CACHE_SECONDS)
-    return found
+    return out
 
 
 def _scored(

@@ -230,3 +230,16 @@ def test_periodic_retraining_leaves_promotion_past_a_gate_to_a_person(project, v
     assert decided.decision == "Not promoted: promotion is gated on evaluation sets (gate)."
     active.refresh_from_db()
     assert active.is_active
+
+
+def test_the_set_page_reads_in_as_many_queries_however_many_versions(
+    project, researcher, versions, django_assert_max_num_queries
+):
+    gate, _active, _worse = versions
+    url = _url(project, f"{gate.pk}/")
+    assert researcher.get(url).status_code == 200
+    for right in (40, 50, 55):
+        _evaluated(ModelVersionFactory(project=project), gate, right=right)
+    with django_assert_max_num_queries(9):  # access, set, models, evaluations, items, rewards
+        response = researcher.get(url)
+    assert len(response.json()["results"]) == 5
