@@ -3,6 +3,7 @@ its baseline, regressions flagged), the promotion-gate flag, and evaluating agai
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import IO, Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
@@ -18,7 +19,7 @@ from annotation.api.imports import MULTIPART_OVERHEAD, max_import_bytes
 from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import StrictBooleanField, StrictCharField
 from config.parsers import JSONParser
-from config.schema import conflict_responses
+from config.schema import conflict_responses, schema_keywords
 from training.evaluation import runs, selectors, sets
 from training.evaluation.selectors import VersionResult
 from training.models import Evaluation, EvaluationSet
@@ -46,9 +47,21 @@ class SetInput(serializers.Serializer):
         return file
 
 
-@extend_schema_serializer(component_name="EvaluationSetUpdate")
+@extend_schema_serializer(
+    component_name="EvaluationSetUpdate",
+    extensions=schema_keywords(additionalProperties=False, minProperties=1),
+)
 class SetUpdateInput(serializers.Serializer):
     gates_promotion = StrictBooleanField()
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        """Only the gate flag changes: anything else named is a mistake, not a no-op."""
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                message = "A set's items never change; only gates_promotion does."
+                raise serializers.ValidationError({name: [message] for name in unknown})
+        return super().to_internal_value(data)
 
 
 class CountsOutput(serializers.Serializer):

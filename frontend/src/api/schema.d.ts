@@ -3682,7 +3682,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["PatchedEvaluationSetUpdateRequest"];
             };
