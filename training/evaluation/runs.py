@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.errors import Conflict
+from training import tasks
 from training.evaluation import metrics
 from training.models import Evaluation, EvaluationItem, EvaluationSet, ModelVersion
 from training.services.scoring import scorer_for
@@ -77,11 +78,9 @@ def model_evaluations_schedule(*, model: ModelVersion) -> list[int]:
 
 
 def _send_on_commit(evaluation_id: int) -> None:
-    from training.tasks import evaluation_execute  # the tasks module imports this one
-
     # Robust: a broker that is down must not fail the upload or the run that committed;
     # the evaluation stays queued and "Evaluate again" sends it.
-    transaction.on_commit(lambda: evaluation_execute.delay(evaluation_id), robust=True)
+    transaction.on_commit(lambda: tasks.evaluation_execute.delay(evaluation_id), robust=True)
 
 
 def evaluation_rerun(*, evaluation: Evaluation) -> Evaluation:
