@@ -268,7 +268,8 @@ SPECTACULAR_SETTINGS = {
         "TrainingRunStatusEnum": "training.models.TrainingRun.Status",
         "TrainingRunTriggerEnum": "training.models.TrainingRun.Trigger",
         "EvaluationSetKindEnum": "training.models.EvaluationSet.Kind",
-        "EvaluationStatusEnum": "training.models.Evaluation.Status",
+        # Evaluation.Status has the same choices: one enum for both, named as before.
+        "ExportJobStatusEnum": "annotation.models.ExportJob.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -1054,7 +1054,7 @@ export interface components {
         };
         Evaluation: {
             readonly id: number;
-            readonly status: components["schemas"]["EvaluationStatusEnum"];
+            readonly status: components["schemas"]["ExportJobStatusEnum"];
             readonly attempts: number;
             /** @description Progress of this attempt. */
             readonly items_scored: number;
@@ -1150,14 +1150,6 @@ export interface components {
             /** @default false */
             gates_promotion: boolean;
         };
-        /**
-         * @description * `queued` - Queued
-         *     * `running` - Running
-         *     * `succeeded` - Succeeded
-         *     * `failed` - Failed
-         * @enum {string}
-         */
-        EvaluationStatusEnum: "queued" | "running" | "succeeded" | "failed";
         EvaluationVersionResult: {
             model: number;
             number: number;
@@ -1174,7 +1166,7 @@ export interface components {
             readonly id: number;
             version: number;
             format: components["schemas"]["FormatEnum"];
-            status?: components["schemas"]["EvaluationStatusEnum"];
+            status?: components["schemas"]["ExportJobStatusEnum"];
             rows_total?: number;
             rows_done?: number;
             error?: string;
@@ -1184,6 +1176,14 @@ export interface components {
             finished_at?: string | null;
             readonly download_url: string | null;
         };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        ExportJobStatusEnum: "queued" | "running" | "succeeded" | "failed";
         ExportRequestRequest: {
             format: components["schemas"]["FormatEnum"];
             /**
