@@ -1,22 +1,12 @@
 """Model versions with real (tiny, random) weights in storage, and evaluation sets."""
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from annotation.models import Role
-from tests.factories import ModelVersionFactory
-from tests.training.evaluation.helpers import parquet, rewardbench_records
+from tests.training.evaluation.helpers import parquet, rewardbench_records, tiny_model_create
 from training.evaluation.sets import evaluation_set_create
-
-# What the scorer reads of a trained model's metadata (the engine writes more).
-TINY_META = {
-    "config": {"max_length": 64, "min_prompt_tokens": 16, "max_prompt_tokens": 0},
-    "reward_mean": 0.0,
-    "reward_std": 1.0,
-}
 
 
 @pytest.fixture
@@ -32,15 +22,7 @@ def tiny_model(project, media, tiny_backbone):
     holds the tiny random BERT, as a finished run would leave it."""
 
     def make(**fields):
-        model = ModelVersionFactory(project=project, **fields)
-        folder = media / model.artifact
-        folder.mkdir(parents=True)
-        for path in Path(tiny_backbone).iterdir():
-            shutil.copy(path, folder / path.name)
-        (folder / "rankwise.json").write_text(json.dumps(TINY_META))
-        model.files = sorted(p.name for p in folder.iterdir())
-        model.save(update_fields=["files"])
-        return model
+        return tiny_model_create(project, media, tiny_backbone, **fields)
 
     return make
 

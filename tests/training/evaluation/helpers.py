@@ -3,10 +3,35 @@
 import gzip
 import io
 import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from tests.factories import ModelVersionFactory
 from tests.shared_data import HH_PAIRS
+from training.models import ModelVersion
+
+# What the scorer reads of a trained model's metadata (the engine writes more).
+TINY_META = {
+    "config": {"max_length": 64, "min_prompt_tokens": 16, "max_prompt_tokens": 0},
+    "reward_mean": 0.0,
+    "reward_std": 1.0,
+}
+
+
+def tiny_model_create(project: Any, media: Path, backbone: str, **fields: Any) -> ModelVersion:
+    """A model version of ``project`` whose folder in storage (under ``media``) holds the
+    tiny random ``backbone``, as a finished run would leave it."""
+    model: ModelVersion = ModelVersionFactory.create(project=project, **fields)
+    folder = media / model.artifact
+    folder.mkdir(parents=True)
+    for path in Path(backbone).iterdir():
+        shutil.copy(path, folder / path.name)
+    (folder / "rankwise.json").write_text(json.dumps(TINY_META))
+    model.files = sorted(p.name for p in folder.iterdir())
+    model.save(update_fields=["files"])
+    return model
 
 
 def jsonl(records: list[dict[str, Any]]) -> io.BytesIO:
