@@ -144,3 +144,10 @@ def test_a_newly_trained_model_is_evaluated_on_every_set_of_its_project(
     queued = Evaluation.objects.filter(model_version=run.model_version)
     assert {e.evaluation_set_id for e in queued} == {first.pk, second.pk}
     assert all(e.status == Evaluation.Status.QUEUED for e in queued)
+
+
+def test_the_evaluation_task_goes_to_the_training_workers_that_have_the_model():
+    from config.celery import app
+
+    route = app.amqp.router.route({}, "training.tasks.evaluation_execute")
+    assert route["queue"].name == "training"
