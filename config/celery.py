@@ -10,5 +10,3 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # GPU workers consume only "training" (celery -A config worker -Q training).
 app.conf.task_queues = (Queue("default"), Queue("training"))
 app.autodiscover_tasks()
-app.autodiscover_tasks(related_name="export_tasks")
-app.autodiscover_tasks(related_name="import_tasks")

@@ -11,15 +11,12 @@ from annotation.models import (
     AnnotatorPreferences,
     Assignment,
     Completion,
-    DatasetVersion,
-    ExportJob,
     ImportJob,
-    Membership,
-    Project,
     Prompt,
     Ranking,
-    Role,
 )
+from dataset_versions.models import DatasetVersion, ExportJob
+from projects.models import Membership, Project, Role
 from training.models import (
     Dispute,
     Evaluation,

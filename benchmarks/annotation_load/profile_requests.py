@@ -91,7 +91,7 @@ def _profiler_token(project_id: int) -> str:
     from django.contrib.auth.models import User
     from rest_framework.authtoken.models import Token
 
-    from annotation.models import Membership, Role
+    from projects.models import Membership, Role
 
     user, _ = User.objects.get_or_create(username="load-profiler")
     Membership.objects.get_or_create(

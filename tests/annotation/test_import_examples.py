@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from annotation.formats import ITEM_KEYS, PAIR_KEYS
 from annotation.models import Prompt, Ranking
-from annotation.services.import_formats import ITEM_KEYS, PAIR_KEYS
 from annotation.services.imports import items_import
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotation.models import Project, Role
 from config.celery import app as celery_app
+from projects.models import Project, Role
 from tests.browser.workspace_fixtures import sign_in
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.training.evaluation.helpers import rewardbench_records, tiny_model_create

@@ -16,10 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.api.imports import MULTIPART_OVERHEAD, max_import_bytes
-from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import StrictBooleanField, StrictCharField
 from config.parsers import JSONParser
 from config.schema import conflict_responses, schema_keywords
+from projects.permissions import IsProjectResearcher, ProjectScoped
 from training.evaluation import runs, selectors, sets
 from training.evaluation.selectors import VersionResult
 from training.models import Evaluation, EvaluationSet

@@ -12,10 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.models import Role
-from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import StrictBooleanField
 from config.schema import conflict_responses
+from projects.models import Role
+from projects.permissions import IsProjectResearcher, ProjectScoped
 from training import selectors
 from training.evaluation.gate import PromotionBlocked, model_promote_gated
 from training.models import ModelVersion

@@ -25,8 +25,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from annotation.services.exports import prompt_as_text
-from annotation.services.import_formats import (
+from annotation.formats import (
     FileProblem,
     RawRecord,
     RecordInvalid,
@@ -36,6 +35,7 @@ from annotation.services.import_formats import (
     record_parse,
     records_read,
 )
+from dataset_versions.services.export_writers import prompt_as_text
 
 MAX_LISTED_ERRORS = 100
 MAX_CATEGORY_LENGTH = 200  # EvaluationItem.category

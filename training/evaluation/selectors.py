@@ -14,7 +14,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from annotation.models import Project
+from projects.models import Project
 from training.evaluation.metrics import ScoredItem
 from training.evaluation.regression import set_differences
 from training.models import Evaluation, EvaluationItem, EvaluationSet, ModelVersion

@@ -10,8 +10,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from annotation.models import Project
 from config.errors import Conflict
+from projects.models import Project
 from training.evaluation.formats import SetFile, set_file_read
 from training.evaluation.runs import evaluations_schedule
 from training.models import EvaluationItem, EvaluationSet, ModelVersion

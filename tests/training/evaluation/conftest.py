@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from annotation.models import Role
+from projects.models import Role
 from tests.training.evaluation.helpers import parquet, rewardbench_records, tiny_model_create
 from training.evaluation.sets import evaluation_set_create
 

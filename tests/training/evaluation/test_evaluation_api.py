@@ -4,7 +4,7 @@ regressions flagged, the promotion gate, and evaluating again."""
 import pytest
 from django.utils import timezone
 
-from annotation.models import Role
+from projects.models import Role
 from tests.factories import ModelVersionFactory
 from tests.training.evaluation.helpers import jsonl, parquet, rewardbench_records
 from training.evaluation.metrics import ScoredItem, report
