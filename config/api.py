@@ -117,7 +117,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         set_rollback()
         return Response(request_error, status=request_error["error"]["status"])
     if isinstance(exc, Conflict):
-        body = error_body(status_code=409, code=exc.code, message=exc.message)
+        fields = getattr(exc, "fields", None)  # a conflict may name what it is about
+        body = error_body(status_code=409, code=exc.code, message=exc.message, fields=fields)
         return Response(body, status=409)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

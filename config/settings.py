@@ -272,6 +272,9 @@ SPECTACULAR_SETTINGS = {
         "ReviewStatusEnum": "annotation.models.Ranking.Review",
         "TrainingRunStatusEnum": "training.models.TrainingRun.Status",
         "TrainingRunTriggerEnum": "training.models.TrainingRun.Trigger",
+        "EvaluationSetKindEnum": "training.models.EvaluationSet.Kind",
+        # Evaluation.Status has the same choices: one enum for both, named as before.
+        "ExportJobStatusEnum": "dataset_versions.models.ExportJob.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -306,6 +309,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "training.tasks.training_run_execute": {"queue": "training"},
     "training.tasks.model_feedback_refresh": {"queue": "training"},
+    "training.tasks.evaluation_execute": {"queue": "training"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # How often beat turns new rankings into pairs and refreshes the consensus.
@@ -378,6 +382,11 @@ TRAINING_BACKBONES_DIR = env.directory("RANKWISE_BACKBONES_DIR")
 TRAINING_BACKBONES = env.named_directories("RANKWISE_BACKBONES")
 if "default" in TRAINING_BACKBONES:
     raise ImproperlyConfigured("RANKWISE_BACKBONES: 'default' names the packaged MiniLM.")
+# Evaluation sets: the most items one set may hold (each model version scores them all,
+# and keeps every reward for the regression intervals), and how many items an evaluation
+# scores between two progress writes.
+EVALUATION_MAX_ITEMS = env.integer("RANKWISE_MAX_EVALUATION_ITEMS", 20_000, minimum=1)
+EVALUATION_CHUNK_ITEMS = env.integer("RANKWISE_EVALUATION_CHUNK_ITEMS", 256, minimum=1)
 
 # --- logging ----------------------------------------------------------------
 LOG_LEVEL = env.choice("DJANGO_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

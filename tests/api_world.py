@@ -18,6 +18,7 @@ from config.celery import app as celery_app
 from projects.models import Project, Role
 from tests.factories import (
     DatasetVersionFactory,
+    EvaluationFactory,
     ExportJobFactory,
     ImportJobFactory,
     MembershipFactory,
@@ -44,6 +45,8 @@ OBJECT_OF_KWARG = {
     "job_id": "export job",
     "run_id": "training run",
     "model_id": "model version",
+    "set_id": "evaluation set",
+    "evaluation_id": "evaluation",
 }
 OBJECT_OF_ROUTE_KWARG = {
     ("import-job", "job_id"): "import job",
@@ -94,6 +97,8 @@ def _project_objects(project: Project, rankers: list[User], version_number: int)
     run = TrainingRunFactory.create(
         project=project, dataset_version=version, status=TrainingRun.Status.SUCCEEDED
     )
+    model = ModelVersionFactory.create(project=project, training_run=run, files=[])
+    evaluation = EvaluationFactory.create(model_version=model)
     return {
         "project": project.pk,
         "membership": MembershipFactory.create(project=project, role=Role.ANNOTATOR).pk,
@@ -103,7 +108,9 @@ def _project_objects(project: Project, rankers: list[User], version_number: int)
         "export job": ExportJobFactory.create(version=version).pk,
         "import job": ImportJobFactory.create(project=project).pk,
         "training run": run.pk,
-        "model version": ModelVersionFactory.create(project=project, training_run=run, files=[]).pk,
+        "model version": model.pk,
+        "evaluation set": evaluation.evaluation_set_id,
+        "evaluation": evaluation.pk,
     }
 
 

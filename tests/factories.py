@@ -19,6 +19,8 @@ from dataset_versions.models import DatasetVersion, ExportJob
 from projects.models import Membership, Project, Role
 from training.models import (
     Dispute,
+    Evaluation,
+    EvaluationSet,
     ModelVersion,
     TrainingAttempt,
     TrainingRun,
@@ -134,6 +136,31 @@ class ModelVersionFactory(factory.django.DjangoModelFactory):
     dataset_version = factory.SelfAttribute("training_run.dataset_version")
     artifact = factory.LazyAttribute(lambda m: f"models/project-{m.project.pk}/model-{m.number}")
     files = factory.LazyFunction(lambda: ["config.json", "model.safetensors"])
+
+
+class EvaluationSetFactory(factory.django.DjangoModelFactory):
+    """A set's row (no items: for the API's access checks, not for evaluating)."""
+
+    class Meta:
+        model = EvaluationSet
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"held-out {n}")
+    file_name = "held-out.jsonl"
+    kind = EvaluationSet.Kind.PAIRS
+    category_key = "subset"
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    counts = factory.LazyFunction(lambda: {"items": 0, "pairs": 0, "categories": {}})
+
+
+class EvaluationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evaluation
+
+    model_version = factory.SubFactory(ModelVersionFactory)
+    evaluation_set = factory.SubFactory(
+        EvaluationSetFactory, project=factory.SelfAttribute("..model_version.project")
+    )
 
 
 def item_with_completions(project, k: int = 4, **prompt_fields):

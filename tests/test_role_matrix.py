@@ -110,6 +110,12 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("model-download", "GET"): R,
     ("score", "POST"): R,
     ("disputes", "GET"): R,
+    ("evaluation-sets", "GET"): R,
+    ("evaluation-sets", "POST"): R,
+    ("evaluation-set", "GET"): R,
+    ("evaluation-set", "PATCH"): R,
+    ("evaluation-set", "DELETE"): R,
+    ("evaluation-rerun", "POST"): R,
 }
 
 # Bodies valid enough that the view reaches its object lookup: with another project's id,
@@ -118,6 +124,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("review", "POST"): {"review_status": "resolved"},
     ("member-detail", "PATCH"): {"role": "annotator"},
     ("export-create", "POST"): {"format": "trl_jsonl"},
+    ("evaluation-set", "PATCH"): {"gates_promotion": True},
 }
 
 ROLES = ["anonymous", "outsider", "annotator", "researcher", "admin", "superuser"]

@@ -69,6 +69,13 @@ RULES_BEYOND_THE_SCHEMA = {
     ),
     "POST /api/v1/projects/{project_id}/score/": "an active model, or model names one",
     "POST /api/v1/projects/{project_id}/reward/": "an active model, or model names one",
+    "POST /api/v1/projects/{project_id}/evaluation-sets/": (
+        "a file named .jsonl or .parquet (.gz too) holding valid records; a name the project's "
+        "sets do not have"
+    ),
+    "POST /api/v1/projects/{project_id}/models/{model_id}/promote/": (
+        "override only from a project admin"
+    ),
 }
 
 # Each signed-in role's API token, known before the world exists: schemathesis asks the

@@ -6,6 +6,9 @@ from django.core.exceptions import ValidationError
 
 from training.models import (
     Dispute,
+    Evaluation,
+    EvaluationItem,
+    EvaluationSet,
     ModelVersion,
     TrainingAttempt,
     TrainingLogLine,
@@ -71,3 +74,35 @@ class TrainingLogLineAdmin(admin.ModelAdmin):
 @admin.register(Dispute)
 class DisputeAdmin(admin.ModelAdmin):
     list_display = ["model_version", "prompt", "human_agreement", "model_probability"]
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Made by uploads and workers, never by hand: an evaluation set's items are fixed by
+    its content hash, and an evaluation's numbers by its model."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EvaluationSet)
+class EvaluationSetAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "gates_promotion", "created_at"]
+    list_filter = ["kind", "gates_promotion"]
+    readonly_fields = ["project", "name", "file_name", "kind", "category_key", "sha256", "counts"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False  # uploaded through the API, which parses and hashes the file
+
+
+@admin.register(EvaluationItem)
+class EvaluationItemAdmin(_ReadOnlyAdmin):
+    list_display = ["evaluation_set", "position", "external_id", "category"]
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(_ReadOnlyAdmin):
+    list_display = ["__str__", "status", "attempts", "items_scored", "finished_at"]
+    list_filter = ["status"]

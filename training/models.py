@@ -219,3 +219,104 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"dispute on {self.prompt_id}"
+
+
+class EvaluationSet(models.Model):
+    """Held-out pairs or rankings that every model version of the project is scored on.
+    Its items never change (``sha256`` is over their content); whether it gates promotion
+    is the only thing a researcher may change."""
+
+    class Kind(models.TextChoices):
+        PAIRS = "pairs", "Pairs"
+        RANKINGS = "rankings", "Rankings"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="evaluation_sets")
+    name = models.CharField(max_length=200)
+    file_name = models.CharField(max_length=255, help_text="The uploaded file's name.")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    category_key = models.CharField(
+        max_length=100, help_text="The record key whose value is an item's category."
+    )
+    sha256 = models.CharField(max_length=64, help_text="Of the items' canonical content.")
+    counts = models.JSONField(default=dict, help_text="items, pairs, and items per category.")
+    gates_promotion = models.BooleanField(
+        default=False, help_text="A model that regresses on this set is not promoted."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="evaluation_set_name"),
+            models.UniqueConstraint(fields=["project", "sha256"], name="evaluation_set_content"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} evaluation set {self.name}"
+
+
+class EvaluationItem(models.Model):
+    """A prompt, its completions and the human ranking of them (tiers, best first)."""
+
+    evaluation_set = models.ForeignKey(
+        EvaluationSet, on_delete=models.CASCADE, related_name="items"
+    )
+    position = models.PositiveIntegerField(help_text="0, 1, 2… in file order.")
+    external_id = models.CharField(max_length=255, blank=True)
+    prompt = models.TextField()
+    completions = models.JSONField(help_text="The completion texts.")
+    tiers = models.JSONField(help_text="Completion positions, best tier first; ties share one.")
+    category = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation_set", "position"], name="evaluation_item_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_set} item {self.position}"
+
+
+class Evaluation(models.Model):
+    """One model version scored on one evaluation set. Its results are written in one
+    transaction at the end: a worker that dies mid-way leaves no partial numbers."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, related_name="evaluations"
+    )
+    evaluation_set = models.ForeignKey(
+        EvaluationSet, on_delete=models.CASCADE, related_name="evaluations"
+    )
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    items_scored = models.PositiveIntegerField(default=0, help_text="Progress of this attempt.")
+    metrics = models.JSONField(default=dict, blank=True, help_text="overall and categories.")
+    rewards = models.JSONField(default=list, blank=True, help_text="Per item, in position order.")
+    error = models.TextField(blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker.")
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["evaluation_set", "-model_version__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_version", "evaluation_set"], name="evaluation_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_version} on {self.evaluation_set.name}"

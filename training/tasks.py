@@ -55,3 +55,14 @@ def training_retrain_due() -> int:
     from training.services import retrain
 
     return len(retrain.retrain_due())
+
+
+# Redelivered when its worker dies (acks late, CELERY_TASK_REJECT_ON_WORKER_LOST): the
+# evaluation then starts over, since nothing of a killed run was written.
+@shared_task(ignore_result=True, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 300)
+def evaluation_execute(evaluation_id: int) -> str:
+    from training.evaluation import runs
+
+    status = runs.evaluation_execute(evaluation_id=evaluation_id)
+    logger.info("evaluation %s: %s", evaluation_id, status)
+    return status

@@ -12,8 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.fields import StrictBooleanField
+from config.schema import conflict_responses
+from projects.models import Role
 from projects.permissions import IsProjectResearcher, ProjectScoped
 from training import selectors
+from training.evaluation.gate import PromotionBlocked, model_promote_gated
 from training.models import ModelVersion
 from training.services import registry
 
@@ -40,14 +44,30 @@ class ModelListView(ProjectScoped, generics.ListAPIView):
         return selectors.model_versions(project_id=self.project.pk)
 
 
+@extend_schema_serializer(component_name="ModelPromote")
+class PromoteInput(serializers.Serializer):
+    override = StrictBooleanField(
+        default=False, help_text="Promote despite a failing evaluation gate (project admins)."
+    )
+
+
 class ModelPromoteView(ProjectScoped, APIView):
     permission_classes = [IsProjectResearcher]
 
-    @extend_schema(request=None, responses=ModelOutput)
+    @extend_schema(
+        request=PromoteInput, responses={200: ModelOutput, **conflict_responses(PromotionBlocked)}
+    )
     def post(self, request: Request, project_id: int, model_id: int) -> Response:
+        """Make the model the active one; 409 when it fails a gating evaluation set."""
+        data = PromoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
         model = get_object_or_404(selectors.model_versions(project_id=project_id), pk=model_id)
-        user = request.user.get_username()
-        registry.model_version_promote(model=model, decision=f"Promoted by {user}.")
+        model_promote_gated(
+            model=model,
+            promoted_by=request.user.get_username(),
+            override=data.validated_data["override"],
+            may_override=self.role == Role.ADMIN,
+        )
         return Response(ModelOutput(model).data)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training.api import backbones, disputes, models, reward, scoring, views
+from training.api import backbones, disputes, evaluation, models, reward, scoring, views
 
 P = "projects/<int:project_id>/"
 urlpatterns = [
@@ -32,4 +32,15 @@ urlpatterns = [
     path(f"{P}score/", scoring.ScoreView.as_view(), name="score"),
     path(f"{P}reward/", reward.RemoteRewardView.as_view(), name="remote-reward"),
     path(f"{P}disputes/", disputes.DisputeListView.as_view(), name="disputes"),
+    path(f"{P}evaluation-sets/", evaluation.SetListView.as_view(), name="evaluation-sets"),
+    path(
+        f"{P}evaluation-sets/<int:set_id>/",
+        evaluation.SetDetailView.as_view(),
+        name="evaluation-set",
+    ),
+    path(
+        f"{P}evaluations/<int:evaluation_id>/rerun/",
+        evaluation.EvaluationRerunView.as_view(),
+        name="evaluation-rerun",
+    ),
 ]

@@ -24,6 +24,7 @@ from annotation.models import Completion, Prompt
 from dataset_versions.models import DatasetPair
 from training.engine import TrainConfig, TrainResult, train
 from training.engine.evaluate import METADATA, resolve_device
+from training.evaluation.runs import model_evaluations_schedule
 from training.models import TrainingAttempt, TrainingPoint, TrainingRun
 from training.services.attempts import attempt_end, failure_kind
 from training.services.backbones import backbone_hide, backbone_path
@@ -98,6 +99,7 @@ def _train(claim: Claim, beat: _Heartbeat, backbone: str) -> str:
     log(run=run, message=_kept(result, config.early_stopping_patience))
     _name_backbone(run_dir(run), run.config.get("backbone", ""))
     model = model_version_register(run=run, folder=run_dir(run), metrics=result.metrics)
+    model_evaluations_schedule(model=model)  # every evaluation set, once this commits
     if run.trigger == TrainingRun.Trigger.PERIODIC:
         model = model_version_decide(model=model, eval_data=eval_data)
     _finish(claim, TrainingRun.Status.SUCCEEDED, metrics=model.metrics, best_step=result.best_step)

@@ -13,6 +13,7 @@ from dataset_versions.models import DatasetVersion
 from dataset_versions.services.datasets import Rule, dataset_version_create
 from projects.services.periodic import projects_each
 from training.engine import evaluate
+from training.evaluation.gate import gating_set_names
 from training.models import ModelVersion, TrainingRun, TrainingSettings
 from training.services.registry import model_local_dir, model_version_promote
 from training.services.runs import ACTIVE, TooManyActiveRuns, training_run_create
@@ -111,6 +112,11 @@ def model_version_decide(*, model: ModelVersion, eval_data: list[dict[str, Any]]
     """After a periodic run: compare with the active model on the same validation pairs
     (accuracy first, log-loss on a tie) and promote only a better model. The decision and
     both sets of numbers are recorded on the model."""
+    gating = gating_set_names(project_id=model.project_id)
+    if gating:  # its evaluations run after this commits: a person promotes past the gate
+        model.decision = f"Not promoted: promotion is gated on evaluation sets ({gating})."
+        model.save(update_fields=["decision"])
+        return model
     active = ModelVersion.objects.filter(project_id=model.project_id, is_active=True).first()
     if active is None:
         return model_version_promote(model=model, decision="Promoted: the project's first model.")

@@ -304,6 +304,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/evaluation-sets/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_evaluation_sets_list"];
+        put?: never;
+        /** @description Upload a set; every model version of the project is then evaluated on it. */
+        post: operations["v1_projects_evaluation_sets_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/evaluation-sets/{set_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_evaluation_sets_retrieve"];
+        put?: never;
+        post?: never;
+        delete: operations["v1_projects_evaluation_sets_destroy"];
+        options?: never;
+        head?: never;
+        /** @description Only whether the set gates promotion changes: its items never do. */
+        patch: operations["v1_projects_evaluation_sets_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/evaluations/{evaluation_id}/rerun/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Evaluate again: a queued one whose message was lost, a failed one, or one whose
+         *     worker died.
+         */
+        post: operations["v1_projects_evaluations_rerun_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/exports/{job_id}/": {
         parameters: {
             query?: never;
@@ -571,6 +625,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Make the model the active one; 409 when it fails a gating evaluation set. */
         post: operations["v1_projects_models_promote_create"];
         delete?: never;
         options?: never;
@@ -889,6 +944,13 @@ export interface components {
         ConsensusRefreshed: {
             updated: number;
         };
+        CountsOutput: {
+            items: number;
+            pairs: number;
+            categories: {
+                [key: string]: number;
+            };
+        };
         /**
          * @description An object nested in an input: in a JSON body, an object; in a multipart body, one
          *     part holding that object as JSON, validated by this same serializer.
@@ -961,6 +1023,27 @@ export interface components {
             /** Format: double */
             pairwise_agreement: number | null;
         };
+        DifferenceOutput: {
+            /** @description overall, or a category. */
+            scope?: string;
+            metric: components["schemas"]["MetricEnum"];
+            /** Format: double */
+            baseline: number;
+            /** Format: double */
+            candidate: number;
+            /** Format: double */
+            delta: number;
+            /**
+             * Format: double
+             * @description Bootstrap interval of the change, low end.
+             */
+            low: number;
+            /** Format: double */
+            high: number;
+            /** Format: double */
+            level: number;
+            regression: boolean;
+        };
         Dispute: {
             readonly id: number;
             readonly prompt_id: number;
@@ -985,6 +1068,116 @@ export interface components {
             accuracy: number | null;
             /** Format: double */
             log_loss: number | null;
+        };
+        Evaluation: {
+            readonly id: number;
+            readonly status: components["schemas"]["ExportJobStatusEnum"];
+            readonly attempts: number;
+            /** @description Progress of this attempt. */
+            readonly items_scored: number;
+            /** @description Once it succeeded. */
+            readonly metrics: components["schemas"]["ReportOutput"] | null;
+            readonly error: string;
+            /** @description host:pid of the worker. */
+            readonly worker: string;
+            /** Format: date-time */
+            readonly queued_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        EvaluationMetrics: {
+            items: number;
+            pairs: number;
+            /** Format: double */
+            accuracy: number | null;
+            model_ties: number;
+            human_ties: number;
+            /** Format: double */
+            human_tie_gap: number | null;
+            /** Format: double */
+            mean_margin: number | null;
+            /** Format: double */
+            ece: number | null;
+            best_of_n_items: number;
+            /** Format: double */
+            best_of_n_accuracy: number | null;
+            /** Format: double */
+            spearman: number | null;
+            /** Format: double */
+            kendall: number | null;
+            /** Format: double */
+            length_correlation: number | null;
+        };
+        EvaluationSet: {
+            readonly id: number;
+            readonly name: string;
+            /** @description The uploaded file's name. */
+            readonly file_name: string;
+            readonly kind: components["schemas"]["EvaluationSetKindEnum"];
+            /** @description The record key whose value is an item's category. */
+            readonly category_key: string;
+            /** @description Of the items' canonical content. */
+            readonly sha256: string;
+            counts: components["schemas"]["CountsOutput"];
+            /** @description A model that regresses on this set is not promoted. */
+            readonly gates_promotion: boolean;
+            created_by?: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        EvaluationSetDetail: {
+            readonly id: number;
+            readonly name: string;
+            /** @description The uploaded file's name. */
+            readonly file_name: string;
+            readonly kind: components["schemas"]["EvaluationSetKindEnum"];
+            /** @description The record key whose value is an item's category. */
+            readonly category_key: string;
+            /** @description Of the items' canonical content. */
+            readonly sha256: string;
+            counts: components["schemas"]["CountsOutput"];
+            /** @description A model that regresses on this set is not promoted. */
+            readonly gates_promotion: boolean;
+            created_by?: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** @description Every model version of the project, newest first. */
+            readonly results: components["schemas"]["EvaluationVersionResult"][];
+        };
+        /**
+         * @description * `pairs` - Pairs
+         *     * `rankings` - Rankings
+         * @enum {string}
+         */
+        EvaluationSetKindEnum: "pairs" | "rankings";
+        EvaluationSetUploadRequest: {
+            /**
+             * Format: binary
+             * @description TRL pairs, RewardBench (with subset) or rankings: .jsonl(.gz) or .parquet.
+             */
+            file: string;
+            name: string;
+            /**
+             * @description The record key (or metadata key) whose value is an item's category.
+             * @default subset
+             */
+            category_key: string;
+            /** @default false */
+            gates_promotion: boolean;
+        };
+        EvaluationVersionResult: {
+            model: number;
+            number: number;
+            is_active: boolean;
+            evaluation: components["schemas"]["Evaluation"] | null;
+            /** @description Its model number. */
+            baseline?: number | null;
+            comparisons: {
+                [key: string]: components["schemas"]["DifferenceOutput"][];
+            };
+            regressions: components["schemas"]["DifferenceOutput"][];
         };
         ExportJob: {
             readonly id: number;
@@ -1335,12 +1528,25 @@ export interface components {
          */
         MethodEnum: "bradley_terry" | "ranked_pairs";
         /**
+         * @description * `accuracy` - accuracy
+         *     * `best_of_n_accuracy` - best_of_n_accuracy
+         * @enum {string}
+         */
+        MetricEnum: "accuracy" | "best_of_n_accuracy";
+        /**
          * @description * `full` - full
          *     * `top_layers` - top_layers
          *     * `head` - head
          * @enum {string}
          */
         ModeEnum: "full" | "top_layers" | "head";
+        ModelPromoteRequest: {
+            /**
+             * @description Promote despite a failing evaluation gate (project admins).
+             * @default false
+             */
+            override: boolean;
+        };
         ModelVersion: {
             readonly id: number;
             readonly number: number;
@@ -1541,6 +1747,9 @@ export interface components {
              */
             password: string;
         };
+        PatchedEvaluationSetUpdateRequest: {
+            gates_promotion?: boolean;
+        };
         PatchedMemberRoleRequest: {
             role?: components["schemas"]["RoleEnum"];
         };
@@ -1696,6 +1905,12 @@ export interface components {
             scores: number[];
             /** @description Per query numbers OpenRLHF logs beside the reward. */
             extra_logs: components["schemas"]["RewardExtraLogs"];
+        };
+        ReportOutput: {
+            overall: components["schemas"]["EvaluationMetrics"];
+            categories: {
+                [key: string]: components["schemas"]["EvaluationMetrics"];
+            };
         };
         ReviewRequest: {
             review_status: components["schemas"]["ReviewReviewStatusEnum"];
@@ -3276,6 +3491,359 @@ export interface operations {
             };
         };
     };
+    v1_projects_evaluation_sets_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationSet"][];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_evaluation_sets_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["EvaluationSetUploadRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationSet"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`evaluation_set_exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_evaluation_sets_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                set_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationSetDetail"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_evaluation_sets_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                set_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_evaluation_sets_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                set_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PatchedEvaluationSetUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationSetDetail"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_evaluations_rerun_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                evaluation_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Evaluation"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`evaluation_running`, `evaluation_succeeded`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     v1_projects_exports_retrieve: {
         parameters: {
             query?: never;
@@ -4386,7 +4954,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ModelPromoteRequest"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -4416,6 +4988,33 @@ export interface operations {
             };
             /** @description No such object (or not visible to you). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`promotion_blocked`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

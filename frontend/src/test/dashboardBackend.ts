@@ -4,6 +4,7 @@
  * an export runs, a training run advances one step per poll and ends with a model).
  */
 import type { Project, ProjectRole } from '../api/client';
+import type { EvaluationSet } from '../api/evaluation';
 import type {
   AgreementReport,
   DatasetVersion,
@@ -93,6 +94,8 @@ export class FakeDashboardBackend {
   ];
   /** Users who exist (and so can be added). */
   users = new Set(['alice', 'bob', 'carol']);
+  /** The models page lists them; tests of a set's results add its other routes as overrides. */
+  evaluationSets: EvaluationSet[] = [];
   /** Tried before the defaults: `"POST datasets/"` → handler (paths after the project's). */
   readonly overrides = new Map<string, (req: MockRequest) => Response | Promise<Response>>();
 
@@ -138,6 +141,7 @@ export class FakeDashboardBackend {
       ['GET', /^models\/$/, () => jsonResponse(200, page([...this.models].reverse()))],
       ['POST', /^models\/(\d+)\/promote\/$/, (_req, m) => this.promote(Number(m[1]))],
       ['POST', /^score\/$/, (req) => this.score(req)],
+      ['GET', /^evaluation-sets\/$/, () => jsonResponse(200, this.evaluationSets)],
       ['GET', /^members\/$/, () => jsonResponse(200, this.members)],
       ['POST', /^members\/$/, (req) => this.addMember(req)],
       ['PATCH', /^members\/(\d+)\/$/, (req, m) => this.changeRole(req, Number(m[1]))],

@@ -1,5 +1,6 @@
 import type { Project } from '../../api/client';
 import { listModels, promoteModel, type ModelVersion } from '../../api/training';
+import { EvaluationSets } from './EvaluationSets';
 import { ModelTable } from './ModelTable';
 import { Pager, pageHref } from '../ui/Pager';
 import { ScoringPlayground } from './ScoringPlayground';
@@ -48,6 +49,11 @@ export function ModelsPage({ project }: { project: Project }) {
         {action.error && (
           <div className="form-alert" role="alert">
             <p>{action.error.message}</p>
+            {Object.entries(action.error.fields).map(([set, reasons]) => (
+              <p key={set}>
+                {set}: {reasons.join('; ')}
+              </p>
+            ))}
           </div>
         )}
         {state.status === 'loading' && <LoadingState>Loading models…</LoadingState>}
@@ -70,6 +76,9 @@ export function ModelsPage({ project }: { project: Project }) {
             />
           </>
         )}
+      </Section>
+      <Section title="Evaluation sets">
+        <EvaluationSets project={project} />
       </Section>
       <Section title="Playground">
         <p className="muted">Type a prompt and a few completions; a reward model ranks them.</p>
