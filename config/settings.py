@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "annotation",
     "training",
+    "generation",
 ]
 
 MIDDLEWARE = [
@@ -360,6 +361,25 @@ TRAINING_BACKBONES_DIR = env.directory("RANKWISE_BACKBONES_DIR")
 TRAINING_BACKBONES = env.named_directories("RANKWISE_BACKBONES")
 if "default" in TRAINING_BACKBONES:
     raise ImproperlyConfigured("RANKWISE_BACKBONES: 'default' names the packaged MiniLM.")
+
+# --- generation -------------------------------------------------------------
+# API keys that generators store are encrypted with a key derived from this secret
+# (default: SECRET_KEY). Changing it makes stored keys unreadable: re-enter them.
+GENERATION_SECRET = env.string("RANKWISE_GENERATOR_SECRET", None) or SECRET_KEY
+# The local Hugging Face causal LMs a local generator may name (name=path pairs), like
+# RANKWISE_BACKBONES: never a free path.
+GENERATION_LOCAL_MODELS = env.named_directories("RANKWISE_GENERATOR_MODELS")
+# Tries per request (the first included) on 429, 5xx, timeouts and dropped connections,
+# and the first wait between them (doubling, with jitter, up to 30 s).
+GENERATION_ATTEMPTS = env.integer("RANKWISE_GENERATION_ATTEMPTS", 5, minimum=1)
+GENERATION_BACKOFF_MS = env.integer("RANKWISE_GENERATION_BACKOFF_MS", 1000, minimum=0)
+# A running job beats this often; silent for GENERATION_STALL_SECONDS it may be resumed.
+GENERATION_HEARTBEAT_SECONDS = env.integer("RANKWISE_GENERATION_HEARTBEAT_SECONDS", 5, minimum=1)
+GENERATION_STALL_SECONDS = env.integer("RANKWISE_GENERATION_STALL_SECONDS", 60, minimum=2)
+if GENERATION_STALL_SECONDS <= 2 * GENERATION_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "RANKWISE_GENERATION_STALL_SECONDS must exceed twice RANKWISE_GENERATION_HEARTBEAT_SECONDS."
+    )
 
 # --- logging ----------------------------------------------------------------
 LOG_LEVEL = env.choice("DJANGO_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

@@ -18,6 +18,8 @@ from config.celery import app as celery_app
 from tests.factories import (
     DatasetVersionFactory,
     ExportJobFactory,
+    GenerationJobFactory,
+    GeneratorFactory,
     ImportJobFactory,
     MembershipFactory,
     ModelVersionFactory,
@@ -43,6 +45,8 @@ OBJECT_OF_KWARG = {
     "job_id": "export job",
     "run_id": "training run",
     "model_id": "model version",
+    "generator_id": "generator",
+    "generation_job_id": "generation job",
 }
 OBJECT_OF_ROUTE_KWARG = {
     ("import-job", "job_id"): "import job",
@@ -103,7 +107,15 @@ def _project_objects(project: Project, rankers: list[User], version_number: int)
         "import job": ImportJobFactory.create(project=project).pk,
         "training run": run.pk,
         "model version": ModelVersionFactory.create(project=project, training_run=run, files=[]).pk,
+        **_generation_objects(project),
     }
+
+
+def _generation_objects(project: Project) -> dict[str, int]:
+    # The generator points at a closed port: trying it answers fast, with the error.
+    generator = GeneratorFactory.create(project=project, base_url="http://127.0.0.1:9/v1")
+    job = GenerationJobFactory.create(project=project, generator=generator)
+    return {"generator": generator.pk, "generation job": job.pk}
 
 
 def world_build() -> World:

@@ -110,6 +110,19 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("model-download", "GET"): R,
     ("score", "POST"): R,
     ("disputes", "GET"): R,
+    ("generators", "GET"): R,
+    ("generators", "POST"): R,
+    ("generator", "GET"): R,
+    ("generator", "PATCH"): R,
+    ("generator", "DELETE"): R,
+    ("generator-try", "POST"): R,
+    ("generation-jobs", "GET"): R,
+    ("generation-jobs", "POST"): R,
+    ("generation-job", "GET"): R,
+    ("generation-job-cancel", "POST"): R,
+    ("generation-job-resume", "POST"): R,
+    ("generation-job-retry", "POST"): R,
+    ("leaderboard", "GET"): R,
 }
 
 # Bodies valid enough that the view reaches its object lookup: with another project's id,
@@ -118,6 +131,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("review", "POST"): {"review_status": "resolved"},
     ("member-detail", "PATCH"): {"role": "annotator"},
     ("export-create", "POST"): {"format": "trl_jsonl"},
+    ("generator-try", "POST"): {"prompt": "Hello?"},
+    ("generator", "PATCH"): {"temperature": 0.5},
 }
 
 ROLES = ["anonymous", "outsider", "annotator", "researcher", "admin", "superuser"]
