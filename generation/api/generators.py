@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -35,6 +36,17 @@ class GeneratorInput(InputModelSerializer):
         help_text="Stored encrypted and never shown; empty removes it. Or name api_key_env.",
     )
     stop = StrictJSONField(required=False, help_text="Up to 8 stop strings.")
+    # Not Django's URL validator: it refuses the host names servers have inside a compose
+    # network or a cluster (http://vllm:8000/v1).
+    base_url = StrictCharField(
+        required=False, allow_blank=True, max_length=500, help_text="…/v1 of the server."
+    )
+
+    def validate_base_url(self, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+            raise serializers.ValidationError("Give an http:// or https:// URL with a host.")
+        return value
 
     class Meta:
         model = Generator

@@ -131,6 +131,7 @@ class FaultyServer:
         self.hang_seconds = 30.0
         self.delay = 0.0
         self.bodies: list[dict[str, Any]] = []
+        self.authorizations: list[str] = []
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self._loop = asyncio.new_event_loop()
@@ -163,6 +164,7 @@ class FaultyServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.bodies.append(body)
+        self.authorizations.append(request.headers.get("Authorization", ""))
         fault = self.faults.popleft() if self.faults else self.always
         if self.delay:
             await asyncio.sleep(self.delay)
