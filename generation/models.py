@@ -135,7 +135,9 @@ class GenerationSample(models.Model):
 
     job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="samples")
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="generation_samples")
-    generator = models.ForeignKey(Generator, on_delete=models.PROTECT, related_name="samples")
+    # CASCADE so that a project goes with everything in it; a generator alone is deleted
+    # only while it has no samples (services.generators.generator_delete).
+    generator = models.ForeignKey(Generator, on_delete=models.CASCADE, related_name="samples")
     sample_index = models.PositiveSmallIntegerField()
     seed = models.BigIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
 
 from annotation.models import Project
 from config.errors import Conflict
@@ -96,11 +95,13 @@ def generator_update(
     return generator
 
 
+@transaction.atomic
 def generator_delete(*, generator: Generator) -> None:
-    try:
-        generator.delete()
-    except ProtectedError as exc:
-        raise GeneratorInUse() from exc
+    # Locked: a job planned meanwhile would otherwise lose its samples with the generator.
+    generator = Generator.objects.select_for_update().get(pk=generator.pk)
+    if generator.samples.exists():
+        raise GeneratorInUse()
+    generator.delete()
 
 
 def generator_api_key(generator: Generator) -> str:

@@ -227,3 +227,17 @@ def test_one_completion_is_still_refused(project):
     with pytest.raises(ImportInvalid) as refused:
         items_import(project=project, file=io.BytesIO(line.encode()), file_name="x.jsonl")
     assert refused.value.errors == ["line 1 (id x): completions: Give at least 2 completions."]
+
+
+def test_a_project_is_deleted_with_its_generators_jobs_and_samples(project, echo_server):
+    prompts_import(project, 1)
+    generator = GeneratorFactory(project=project, base_url=echo_server.base_url)
+    from generation.services.jobs import generation_job_create
+
+    job = generation_job_create(
+        project=project, plan=[{"generator": generator.pk, "samples": 2}], created_by=None
+    )
+    generation_job_execute(job_id=job.pk)
+    project.delete()
+    assert not Generator.objects.exists()
+    assert not GenerationJob.objects.exists()
