@@ -100,7 +100,8 @@ def _engine(base_url: str, requests: int, concurrency: int) -> float:
     started = time.perf_counter()
     asyncio.run(works_run(works, {1: endpoint}, results.append))
     elapsed = time.perf_counter() - started
-    assert len(results) == requests and all(r.ok for r in results)
+    assert len(results) == requests
+    assert all(r.ok for r in results)
     return elapsed
 
 
@@ -136,7 +137,8 @@ def _job(base_url: str, requests: int, concurrency: int) -> tuple[float, dict[st
     Project.objects.filter(slug="generation-bench").delete()
     project = Project.objects.create(name="generation bench", slug="generation-bench")
     prompts = requests // 2  # 2 samples per prompt
-    lines = "\n".join(json.dumps({"id": f"p{i}", "prompt": f"Question {i}"}) for i in range(prompts))
+    records = ({"id": f"p{i}", "prompt": f"Question {i}"} for i in range(prompts))
+    lines = "\n".join(json.dumps(record) for record in records)
     items_import(project=project, file=io.BytesIO(lines.encode()), file_name="prompts.jsonl")
     generator = Generator.objects.create(
         project=project, name="instant", base_url=base_url, model="m", max_tokens=8,
