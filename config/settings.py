@@ -268,6 +268,8 @@ SPECTACULAR_SETTINGS = {
         "ReviewStatusEnum": "annotation.models.Ranking.Review",
         "TrainingRunStatusEnum": "training.models.TrainingRun.Status",
         "TrainingRunTriggerEnum": "training.models.TrainingRun.Trigger",
+        "GeneratorKindEnum": "generation.models.Generator.Kind",
+        "GenerationJobStatusEnum": "generation.models.GenerationJob.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -89,14 +89,20 @@ async def _openai_loop(base_url: str, requests: int, concurrency: int) -> float:
 
 def _engine(base_url: str, requests: int, concurrency: int) -> float:
     from generation.engine.orchestrate import works_run
-    from generation.engine.types import Endpoint, PromptWork, SampleRequest, Sampling
+    from generation.engine.types import (
+        Endpoint,
+        PromptWork,
+        SampleRequest,
+        SampleResult,
+        Sampling,
+    )
 
     endpoint = Endpoint(
         key=1, model="m", sampling=Sampling(max_tokens=8), base_url=base_url,
         concurrency=concurrency,
     )  # fmt: skip
     works = [PromptWork(1, f"Question {i}", None, (SampleRequest(i, i),)) for i in range(requests)]
-    results = []
+    results: list[SampleResult] = []
     started = time.perf_counter()
     asyncio.run(works_run(works, {1: endpoint}, results.append))
     elapsed = time.perf_counter() - started
