@@ -1,11 +1,15 @@
 import io
 import json
+from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
 from django.db.models import Max
+from django.utils import timezone
 
 from annotation.models import (
+    AnnotatorPreferences,
+    Assignment,
     Completion,
     DatasetVersion,
     ExportJob,
@@ -17,7 +21,13 @@ from annotation.models import (
     Role,
 )
 from generation.models import GenerationJob, Generator
-from training.models import ModelVersion, TrainingRun
+from training.models import (
+    Dispute,
+    ModelVersion,
+    TrainingAttempt,
+    TrainingRun,
+    TrainingSettings,
+)
 
 PASSWORD = "correct-horse-battery"
 
@@ -172,7 +182,8 @@ def pairs_file(n: int) -> io.BytesIO:
 
 
 class RankingFactory(factory.django.DjangoModelFactory):
-    """A ranking of ``prompt``'s completions in position order (tiers of one)."""
+    """A ranking of ``prompt``'s completions in position order (tiers of one), shown in the
+    order of its tiers; pass ``tiers`` (ties, or None for a skip or flag) to rank otherwise."""
 
     class Meta:
         model = Ranking
@@ -183,14 +194,18 @@ class RankingFactory(factory.django.DjangoModelFactory):
     tiers = factory.LazyAttribute(
         lambda r: [[c.pk] for c in r.prompt.completions.order_by("position")]
     )
-    display_order = factory.LazyAttribute(lambda r: [c for [c] in r.tiers])
+    display_order = factory.LazyAttribute(lambda r: [c for tier in r.tiers or [] for c in tier])
 
 
 class ExportJobFactory(factory.django.DjangoModelFactory):
-    """A finished export with its file in storage (set MEDIA_ROOT to a temporary folder)."""
+    """A finished export with its file in storage (set MEDIA_ROOT to a temporary folder);
+    ``queued=True``: a job as a request leaves it, for the worker (no file yet)."""
 
     class Meta:
         model = ExportJob
+
+    class Params:
+        queued = factory.Trait(status=ExportJob.Status.QUEUED, file="")
 
     version = factory.SubFactory(DatasetVersionFactory)
     format = ExportJob.Format.TRL_JSONL
@@ -209,6 +224,65 @@ class ImportJobFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     status = ImportJob.Status.SUCCEEDED
     file_name = "items.jsonl"
+
+
+class TrainingAttemptFactory(factory.django.DjangoModelFactory):
+    """A worker's go at a run that ended as the run did."""
+
+    class Meta:
+        model = TrainingAttempt
+
+    run = factory.SubFactory(TrainingRunFactory)
+    number = factory.LazyAttribute(lambda a: a.run.attempts.count() + 1)
+    worker = "worker-1"
+    device = "cpu"
+    started_at = factory.LazyFunction(timezone.now)
+    outcome = TrainingAttempt.Outcome.SUCCEEDED
+
+
+class DisputeFactory(factory.django.DjangoModelFactory):
+    """A pair of ``prompt``'s first two completions the model confidently reverses."""
+
+    class Meta:
+        model = Dispute
+
+    model_version = factory.SubFactory(ModelVersionFactory)
+    prompt = factory.LazyAttribute(lambda d: item_with_completions(d.model_version.project, k=2))
+    chosen = factory.LazyAttribute(lambda d: d.prompt.completions.order_by("position")[0])
+    rejected = factory.LazyAttribute(lambda d: d.prompt.completions.order_by("position")[1])
+    human_agreement = 0.9
+    model_probability = 0.1
+
+
+class AnnotatorPreferencesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AnnotatorPreferences
+
+    user = factory.SubFactory(UserFactory)
+    advance_after_rank = True
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """An active lease of ``prompt`` for ``annotator``, its completions shown in position
+    order, for the project's lease time."""
+
+    class Meta:
+        model = Assignment
+
+    prompt = factory.SubFactory(PromptFactory)
+    project = factory.SelfAttribute("prompt.project")
+    annotator = factory.SubFactory(UserFactory)
+    display_order = factory.LazyAttribute(
+        lambda a: list(a.prompt.completions.order_by("position").values_list("pk", flat=True))
+    )
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=30))
+
+
+class TrainingSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingSettings
+
+    project = factory.SubFactory(ProjectFactory)
 
 
 class GeneratorFactory(factory.django.DjangoModelFactory):

@@ -1,12 +1,12 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { useAuth } from './auth/AuthContext';
-import { PageErrorBoundary } from './components/PageErrorBoundary';
-import { TopBar } from './components/TopBar';
-import { NEW_PROJECT_PATH, projectPathParts } from './dashboard/routes';
-import { LoginPage } from './pages/LoginPage';
-import { NotFoundPage } from './pages/NotFoundPage';
-import { ProjectListPage } from './pages/ProjectListPage';
-import { WorkspacePage } from './pages/WorkspacePage';
+import { PageErrorBoundary } from './shared/PageErrorBoundary';
+import { TopBar } from './shared/TopBar';
+import { NEW_PROJECT_PATH, projectPathParts } from './shared/routes';
+import { LoginPage } from './auth/LoginPage';
+import { NotFoundPage } from './shared/NotFoundPage';
+import { ProjectListPage } from './projects/ProjectListPage';
+import { WorkspacePage } from './workspace/WorkspacePage';
 import { Redirect, loginPathFor, safeNextPath, useLocation } from './router';
 
 function AppStatus({ children }: { children: ReactNode }) {
@@ -22,10 +22,10 @@ function AppStatus({ children }: { children: ReactNode }) {
 
 // Annotators never load the dashboard: it is its own chunk, fetched on first visit.
 const DashboardPage = lazy(() =>
-  import('./pages/dashboard/DashboardPage').then((module) => ({ default: module.DashboardPage })),
+  import('./dashboard/DashboardPage').then((module) => ({ default: module.DashboardPage })),
 );
 const ProjectCreatePage = lazy(() =>
-  import('./pages/dashboard/ProjectCreatePage').then((module) => ({ default: module.ProjectCreatePage })),
+  import('./projects/ProjectCreatePage').then((module) => ({ default: module.ProjectCreatePage })),
 );
 
 function DashboardLoading() {

@@ -2,21 +2,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotation.models import Completion, PromptConsensus, Ranking
+from annotation.models import Completion, PromptConsensus
 from annotation.services.agreement_report import annotator_report, project_agreement
 from annotation.services.consensus_store import consensus_update
 from annotation.services.pairs import pairs_expand
-from tests.factories import PromptFactory, UserFactory, item_with_completions
+from tests.factories import PromptFactory, RankingFactory, UserFactory, item_with_completions
 
 
 def ids_of(prompt):
     return list(prompt.completions.order_by("position").values_list("id", flat=True))
-
-
-def rank(prompt, user, tiers, **fields):
-    return Ranking.objects.create(
-        project=prompt.project, prompt=prompt, annotator=user, tiers=tiers, **fields
-    )
 
 
 def by_user(report):
@@ -33,7 +27,7 @@ def test_unanimous_raters_agree_perfectly(project, users):
     for _ in range(2):
         prompt = item_with_completions(project, k=4)
         for user in users:
-            rank(prompt, user, [[i] for i in ids_of(prompt)])
+            RankingFactory(prompt=prompt, annotator=user, tiers=[[i] for i in ids_of(prompt)])
     consensus_update(project_id=project.id)
     report = project_agreement(project_id=project.id)
     assert report["pairwise_agreement"] == 1.0
@@ -45,9 +39,9 @@ def test_unanimous_raters_agree_perfectly(project, users):
 def test_one_dissenting_pair_lowers_pairwise_agreement_by_hand(project, users):
     prompt = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
-    rank(prompt, users[0], [[a], [b], [c]])
-    rank(prompt, users[1], [[a], [b], [c]])
-    rank(prompt, users[2], [[b], [a], [c]])
+    RankingFactory(prompt=prompt, annotator=users[0], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=users[1], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=users[2], tiers=[[b], [a], [c]])
     # Units (a,b): +1 +1 -1 → 1 of 3 rater pairs agree; (a,c), (b,c): 3 of 3.
     assert project_agreement(project_id=project.id)["pairwise_agreement"] == pytest.approx(7 / 9)
 
@@ -56,9 +50,9 @@ def test_one_dissenting_pair_lowers_pairwise_agreement_by_hand(project, users):
 def test_the_dissenter_agrees_less_with_the_others(project, users):
     prompt = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
-    rank(prompt, users[0], [[a], [b], [c]])
-    rank(prompt, users[1], [[a], [b], [c]])
-    rank(prompt, users[2], [[c], [b], [a]])
+    RankingFactory(prompt=prompt, annotator=users[0], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=users[1], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=users[2], tiers=[[c], [b], [a]])
     report = by_user(annotator_report(project_id=project.id))
     assert report[users[2].id]["consensus_agreement"] == 0.0
     # For the first rater, the others (a>b>c and c>b>a) average to a three-way tie.
@@ -71,8 +65,12 @@ def test_gold_accuracy_maps_gold_positions_to_completions(project, users):
     for position, text in enumerate(["x", "y", "z"]):
         Completion.objects.create(prompt=prompt, position=position, text=text)
     first, second, third = ids_of(prompt)
-    rank(prompt, users[0], [[third], [first], [second]], is_gold=True)
-    rank(prompt, users[1], [[second], [first], [third]], is_gold=True)
+    RankingFactory(
+        prompt=prompt, annotator=users[0], tiers=[[third], [first], [second]], is_gold=True
+    )
+    RankingFactory(
+        prompt=prompt, annotator=users[1], tiers=[[second], [first], [third]], is_gold=True
+    )
     report = by_user(annotator_report(project_id=project.id))
     assert report[users[0].id]["gold_accuracy"] == 1.0
     assert report[users[1].id]["gold_accuracy"] == 0.0
@@ -84,7 +82,9 @@ def test_position_bias_counts_the_first_shown_completion_on_top(project, users):
     for _ in range(2):
         prompt = item_with_completions(project, k=4)
         ids = ids_of(prompt)
-        rank(prompt, users[0], [[i] for i in ids], display_order=ids)
+        RankingFactory(
+            prompt=prompt, annotator=users[0], tiers=[[i] for i in ids], display_order=ids
+        )
     row = by_user(annotator_report(project_id=project.id))[users[0].id]
     assert (row["position_bias"], row["position_chance"]) == (1.0, 0.25)
 
@@ -96,7 +96,7 @@ def test_length_bias_is_the_share_of_pairs_the_longer_text_won(project, users):
         Completion.objects.create(prompt=prompt, position=n, text="x" * (n + 1)).id
         for n in range(3)
     )
-    rank(prompt, users[0], [[longest], [short], [long_]])
+    RankingFactory(prompt=prompt, annotator=users[0], tiers=[[longest], [short], [long_]])
     pairs_expand(project_id=project.id)
     row = by_user(annotator_report(project_id=project.id))[users[0].id]
     assert row["length_bias"] == pytest.approx(2 / 3)
@@ -106,7 +106,9 @@ def test_length_bias_is_the_share_of_pairs_the_longer_text_won(project, users):
 def test_median_time_ignores_rankings_without_a_time(project, users):
     for ms in (100, 300, None, 10_000):
         prompt = item_with_completions(project, k=3)
-        rank(prompt, users[0], [[i] for i in ids_of(prompt)], time_spent_ms=ms)
+        RankingFactory(
+            prompt=prompt, annotator=users[0], tiers=[[i] for i in ids_of(prompt)], time_spent_ms=ms
+        )
     assert by_user(annotator_report(project_id=project.id))[users[0].id]["median_time_ms"] == 300
 
 
@@ -120,9 +122,9 @@ def test_the_report_takes_the_same_queries_for_many_annotators(project):
     prompt = PromptFactory(project=project, gold_ranking=[[0], [1], [2]])
     for position in range(3):
         Completion.objects.create(prompt=prompt, position=position, text="t" * (position + 1))
-    rank(prompt, UserFactory(), [[i] for i in ids_of(prompt)])
+    RankingFactory(prompt=prompt, annotator=UserFactory(), tiers=[[i] for i in ids_of(prompt)])
     few = queries()
     for _ in range(10):
-        rank(prompt, UserFactory(), [[i] for i in ids_of(prompt)])
+        RankingFactory(prompt=prompt, annotator=UserFactory(), tiers=[[i] for i in ids_of(prompt)])
     assert queries() == few
     assert not PromptConsensus.objects.exists()

@@ -4,13 +4,7 @@ import pytest
 from annotation.models import PromptConsensus, Ranking, Role
 from annotation.services.agreement import kendall_w
 from annotation.services.consensus_store import consensus_update, kendall_w_batch
-from tests.factories import MembershipFactory, UserFactory, item_with_completions
-
-
-def rank(prompt, user, tiers, **fields):
-    return Ranking.objects.create(
-        project=prompt.project, prompt=prompt, annotator=user, tiers=tiers, **fields
-    )
+from tests.factories import MembershipFactory, RankingFactory, UserFactory, item_with_completions
 
 
 def ids_of(prompt):
@@ -26,9 +20,9 @@ def raters(project):
 def test_two_of_three_raters_decide_the_consensus_order(project, raters):
     prompt = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
-    rank(prompt, raters[0], [[a], [b], [c]])
-    rank(prompt, raters[1], [[a], [b], [c]])
-    rank(prompt, raters[2], [[b], [a], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[0], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[1], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[2], tiers=[[b], [a], [c]])
     assert consensus_update(project_id=project.id) == 1
     stored = PromptConsensus.objects.get(prompt=prompt)
     assert stored.tiers == [[a], [b], [c]]
@@ -42,9 +36,9 @@ def test_two_of_three_raters_decide_the_consensus_order(project, raters):
 def test_the_stored_consensus_keeps_its_pairs_with_the_raters_votes(project, raters):
     prompt = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
-    rank(prompt, raters[0], [[a], [b], [c]])
-    rank(prompt, raters[1], [[a, b], [c]])
-    rank(prompt, raters[2], [[a], [c], [b]])
+    RankingFactory(prompt=prompt, annotator=raters[0], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[1], tiers=[[a, b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[2], tiers=[[a], [c], [b]])
     consensus_update(project_id=project.id)
     stored = PromptConsensus.objects.get(prompt=prompt)
     votes = {(chosen, rejected): rest for chosen, rejected, *rest in stored.pairs}
@@ -57,11 +51,11 @@ def test_a_prompt_whose_rankings_order_different_completions_gets_no_consensus(p
     prompt = item_with_completions(project, k=3)
     other = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
-    rank(prompt, raters[0], [[a], [b], [c]])
-    rank(prompt, raters[1], [[a], [b], [c]])
-    rank(prompt, raters[2], [[a], [b]])
+    RankingFactory(prompt=prompt, annotator=raters[0], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[1], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[2], tiers=[[a], [b]])
     for user in raters:
-        rank(other, user, [[i] for i in ids_of(other)])
+        RankingFactory(prompt=other, annotator=user, tiers=[[i] for i in ids_of(other)])
     assert consensus_update(project_id=project.id) == 1
     assert not PromptConsensus.objects.filter(prompt=prompt).exists()
 
@@ -70,9 +64,9 @@ def test_a_prompt_whose_rankings_order_different_completions_gets_no_consensus(p
 def test_symmetric_votes_give_a_tied_consensus_tier(project, raters):
     prompt = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
-    rank(prompt, raters[0], [[a], [b], [c]])
-    rank(prompt, raters[1], [[b], [a], [c]])
-    rank(prompt, raters[2], [[a, b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[0], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[1], tiers=[[b], [a], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[2], tiers=[[a, b], [c]])
     consensus_update(project_id=project.id)
     assert PromptConsensus.objects.get(prompt=prompt).tiers == [[a, b], [c]]
 
@@ -81,8 +75,8 @@ def test_symmetric_votes_give_a_tied_consensus_tier(project, raters):
 def test_prompts_below_min_raters_get_no_consensus(project, raters):
     prompt = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
-    rank(prompt, raters[0], [[a], [b], [c]])
-    rank(prompt, raters[1], [[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[0], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[1], tiers=[[a], [b], [c]])
     assert consensus_update(project_id=project.id) == 0
     assert consensus_update(project_id=project.id, min_raters=2) == 1
 
@@ -91,7 +85,7 @@ def test_prompts_below_min_raters_get_no_consensus(project, raters):
 def test_a_second_run_finds_nothing_stale(project, raters):
     prompt = item_with_completions(project, k=3)
     for user in raters:
-        rank(prompt, user, [[i] for i in ids_of(prompt)])
+        RankingFactory(prompt=prompt, annotator=user, tiers=[[i] for i in ids_of(prompt)])
     consensus_update(project_id=project.id)
     assert consensus_update(project_id=project.id) == 0
 
@@ -100,7 +94,9 @@ def test_a_second_run_finds_nothing_stale(project, raters):
 def test_a_revised_ranking_makes_the_consensus_stale(project, raters):
     prompt = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
-    rankings = [rank(prompt, user, [[a], [b], [c]]) for user in raters]
+    rankings = [
+        RankingFactory(prompt=prompt, annotator=user, tiers=[[a], [b], [c]]) for user in raters
+    ]
     consensus_update(project_id=project.id)
     for ranking in rankings[:2]:
         ranking.tiers, ranking.revision = [[c], [b], [a]], 2
@@ -113,9 +109,9 @@ def test_a_revised_ranking_makes_the_consensus_stale(project, raters):
 def test_gold_imported_and_skipped_rankings_are_left_out(project, raters):
     prompt = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
-    rank(prompt, raters[0], [[a], [b], [c]])
-    rank(prompt, raters[1], [[a], [b], [c]], is_gold=True)
-    rank(prompt, raters[2], None, kind=Ranking.Kind.SKIPPED)
+    RankingFactory(prompt=prompt, annotator=raters[0], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[1], tiers=[[a], [b], [c]], is_gold=True)
+    RankingFactory(prompt=prompt, annotator=raters[2], tiers=None, kind=Ranking.Kind.SKIPPED)
     Ranking.objects.create(
         project=project, prompt=prompt, import_source="file", tiers=[[c], [b], [a]]
     )
@@ -128,7 +124,7 @@ def test_gold_imported_and_skipped_rankings_are_left_out(project, raters):
 def test_a_new_method_recomputes_every_prompt(project, raters):
     prompt = item_with_completions(project, k=3)
     for user in raters:
-        rank(prompt, user, [[i] for i in ids_of(prompt)])
+        RankingFactory(prompt=prompt, annotator=user, tiers=[[i] for i in ids_of(prompt)])
     consensus_update(project_id=project.id)
     assert consensus_update(project_id=project.id, method="ranked_pairs") == 1
     assert PromptConsensus.objects.get(prompt=prompt).method == "ranked_pairs"
@@ -141,14 +137,14 @@ def test_an_unreliable_rater_weighs_less(project):
     for prompt in prompts[:-1]:
         a, b, c = ids_of(prompt)
         for user in users[:3]:
-            rank(prompt, user, [[a], [b], [c]])
-        rank(prompt, users[3], [[c], [b], [a]])
+            RankingFactory(prompt=prompt, annotator=user, tiers=[[a], [b], [c]])
+        RankingFactory(prompt=prompt, annotator=users[3], tiers=[[c], [b], [a]])
     # On the last prompt two good raters face two copies of the contrarian's view.
     a, b, c = ids_of(prompts[-1])
-    rank(prompts[-1], users[0], [[a], [b], [c]])
-    rank(prompts[-1], users[1], [[a], [b], [c]])
-    rank(prompts[-1], users[2], [[c], [b], [a]])
-    rank(prompts[-1], users[3], [[c], [b], [a]])
+    RankingFactory(prompt=prompts[-1], annotator=users[0], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompts[-1], annotator=users[1], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompts[-1], annotator=users[2], tiers=[[c], [b], [a]])
+    RankingFactory(prompt=prompts[-1], annotator=users[3], tiers=[[c], [b], [a]])
     consensus_update(project_id=project.id, min_raters=4)
     assert PromptConsensus.objects.get(prompt=prompts[-1]).tiers[0] == [a]
 
@@ -173,5 +169,5 @@ def test_the_periodic_task_updates_every_project(project, raters):
 
     prompt = item_with_completions(project, k=3)
     for user in raters:
-        rank(prompt, user, [[i] for i in ids_of(prompt)])
+        RankingFactory(prompt=prompt, annotator=user, tiers=[[i] for i in ids_of(prompt)])
     assert consensus_update_all() == 1

@@ -3,12 +3,12 @@ empty validation split is seen before a version (and a run) is made of it."""
 
 import pytest
 
-from annotation.models import DatasetVersion, Ranking, Role
+from annotation.models import DatasetVersion, Role
 from annotation.services import datasets
 from annotation.services.consensus_store import consensus_update
 from annotation.services.datasets import Rule, dataset_version_create, dataset_version_preview
 from annotation.services.pairs import pairs_expand
-from tests.factories import MembershipFactory, item_with_completions
+from tests.factories import MembershipFactory, RankingFactory, item_with_completions
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def ranked(project):
         prompt = item_with_completions(project, k=3)
         a, b, c = prompt.completions.order_by("position").values_list("id", flat=True)
         for user, tiers in zip(raters, ([[a], [b], [c]], [[b], [a], [c]]), strict=True):
-            Ranking.objects.create(project=project, prompt=prompt, annotator=user, tiers=tiers)
+            RankingFactory(prompt=prompt, annotator=user, tiers=tiers)
     pairs_expand(project_id=project.pk)
     return project
 

@@ -25,13 +25,13 @@ from annotation.services.datasets import (
 )
 from annotation.tasks import dataset_version_build as build_task
 from annotation.tasks import dataset_versions_fail_stale as dataset_versions_fail_stale_task
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory, item_with_completions
-
-
-def rank(prompt, user, tiers, **fields):
-    return Ranking.objects.create(
-        project=prompt.project, prompt=prompt, annotator=user, tiers=tiers, **fields
-    )
+from tests.factories import (
+    MembershipFactory,
+    ProjectFactory,
+    RankingFactory,
+    UserFactory,
+    item_with_completions,
+)
 
 
 def ids_of(prompt):
@@ -55,9 +55,9 @@ def voted(project, raters):
     prompt = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
     rankings = [
-        rank(prompt, raters[0], [[a], [b], [c]]),
-        rank(prompt, raters[1], [[a], [b], [c]]),
-        rank(prompt, raters[2], [[b], [a], [c]]),
+        RankingFactory(prompt=prompt, annotator=raters[0], tiers=[[a], [b], [c]]),
+        RankingFactory(prompt=prompt, annotator=raters[1], tiers=[[a], [b], [c]]),
+        RankingFactory(prompt=prompt, annotator=raters[2], tiers=[[b], [a], [c]]),
     ]
     return prompt, (a, b, c), rankings
 
@@ -86,9 +86,9 @@ def test_consensus_pair_margins_are_the_strength_gaps(project, voted):
 def test_a_tie_counts_half_a_vote(project, raters):
     prompt = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
-    rank(prompt, raters[0], [[a], [b], [c]])
-    rank(prompt, raters[1], [[a], [b], [c]])
-    rank(prompt, raters[2], [[a, b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[0], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[1], tiers=[[a], [b], [c]])
+    RankingFactory(prompt=prompt, annotator=raters[2], tiers=[[a, b], [c]])
     version = dataset_version_create(project=project, rule=Rule(pairs="consensus"))
     assert pairs_of(version)[(a, b)] == pytest.approx(2.5 / 3)
 
@@ -147,7 +147,9 @@ def test_imported_rankings_come_in_only_when_asked(project, voted):
 @pytest.mark.django_db
 def test_gold_rankings_come_in_only_when_asked(project, voted, raters):
     prompt = item_with_completions(project, k=3)
-    rank(prompt, raters[0], [[i] for i in ids_of(prompt)], is_gold=True)
+    RankingFactory(
+        prompt=prompt, annotator=raters[0], tiers=[[i] for i in ids_of(prompt)], is_gold=True
+    )
     assert dataset_version_create(project=project, rule=Rule()).counts["prompts"] == 1
     assert (
         dataset_version_create(project=project, rule=Rule(include_gold=True)).counts["prompts"] == 2
@@ -157,7 +159,7 @@ def test_gold_rankings_come_in_only_when_asked(project, voted, raters):
 @pytest.mark.django_db
 def test_per_rater_min_raters_drops_thinly_rated_prompts(project, voted, raters):
     prompt = item_with_completions(project, k=3)
-    rank(prompt, raters[0], [[i] for i in ids_of(prompt)])
+    RankingFactory(prompt=prompt, annotator=raters[0], tiers=[[i] for i in ids_of(prompt)])
     assert dataset_version_create(project=project, rule=Rule(min_raters=3)).counts["prompts"] == 1
 
 
@@ -181,7 +183,7 @@ def test_a_new_ranking_changes_the_hash_and_leaves_the_old_version_alone(project
     prompt, (a, b, c), _ = voted
     old = dataset_version_create(project=project, rule=Rule())
     old_pairs = list(DatasetPair.objects.filter(version=old).values_list("id", "weight", "split"))
-    rank(prompt, UserFactory(), [[c], [a], [b]])
+    RankingFactory(prompt=prompt, annotator=UserFactory(), tiers=[[c], [a], [b]])
     new = dataset_version_create(project=project, rule=Rule())
     old.refresh_from_db()
     assert new.content_hash != old.content_hash
@@ -376,7 +378,7 @@ def test_identical_requests_racing_number_and_queue_one_version(monkeypatch):
 def test_the_embedded_build_writes_what_the_postgresql_statement_does(project, voted, raters):
     prompt = item_with_completions(project, k=3)
     for user in raters[:2]:
-        rank(prompt, user, [[i] for i in ids_of(prompt)])
+        RankingFactory(prompt=prompt, annotator=user, tiers=[[i] for i in ids_of(prompt)])
     built = dataset_version_create(project=project, rule=Rule(min_raters=3), seed=7)
     again = DatasetVersion.objects.create(
         project=project, number=2, rule=Rule(min_raters=3).as_json(), seed=7, split=DEFAULT_SPLIT

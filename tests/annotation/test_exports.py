@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from annotation.export_tasks import export_job_run
-from annotation.models import DatasetPair, DatasetRanking, DatasetVersion, ExportJob, Ranking
+from annotation.models import DatasetPair, DatasetRanking, DatasetVersion, Ranking
 from annotation.services import exports
 from annotation.services.exports import export_run, export_write, rater_pseudonym
-from tests.factories import ProjectFactory, UserFactory, item_with_completions
+from tests.factories import ExportJobFactory, ProjectFactory, UserFactory, item_with_completions
 
 pytestmark = pytest.mark.django_db
 
@@ -221,7 +221,7 @@ def media(settings, tmp_path):
 
 def test_export_run_stores_the_file_and_marks_the_job_succeeded(project, media):
     version = version_with_pairs(project)
-    job = ExportJob.objects.create(version=version, format="trl_jsonl")
+    job = ExportJobFactory(version=version, queued=True)
     export_run(job=job)
     job.refresh_from_db()
     assert (job.status, job.rows_total, job.rows_done) == ("succeeded", 4, 4)
@@ -238,7 +238,9 @@ def test_export_run_reports_progress_after_every_chunk(project, media, monkeypat
     monkeypatch.setattr(
         exports, "_job_update", lambda job, **f: (seen.append(f.get("rows_done")), update(job, **f))
     )
-    job = ExportJob.objects.create(version=version_with_pairs(project, items=5), format="parquet")
+    job = ExportJobFactory(
+        version=version_with_pairs(project, items=5), format="parquet", queued=True
+    )
     export_run(job=job)
     # A file per split: train's 3 pairs in chunks of 2, then validation's and test's one each.
     assert [n for n in seen if n] == [2, 3, 4, 5, 5]
@@ -250,7 +252,7 @@ def test_export_run_marks_a_failed_export_failed_without_a_file(project, media, 
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(exports, "export_write", broken)
-    job = ExportJob.objects.create(version=version_with_pairs(project), format="trl_jsonl")
+    job = ExportJobFactory(version=version_with_pairs(project), queued=True)
     export_run(job=job)
     job.refresh_from_db()
     assert job.status == "failed"
@@ -277,7 +279,7 @@ def test_the_command_refuses_an_unknown_version(project, tmp_path):
 
 
 def test_the_task_runs_the_job_for_the_split_it_was_given(project, media):
-    job = ExportJob.objects.create(version=version_with_pairs(project), format="trl_jsonl")
+    job = ExportJobFactory(version=version_with_pairs(project), queued=True)
     assert export_job_run(job.pk, split="validation") == "succeeded"
     job.refresh_from_db()
     assert job.file.name.endswith("-trl_jsonl-validation.jsonl")
@@ -285,7 +287,5 @@ def test_the_task_runs_the_job_for_the_split_it_was_given(project, media):
 
 
 def test_the_task_skips_a_job_that_already_succeeded(project, media):
-    job = ExportJob.objects.create(
-        version=version_with_pairs(project), format="trl_jsonl", status="succeeded"
-    )
+    job = ExportJobFactory(version=version_with_pairs(project))
     assert export_job_run(job.pk) == "skipped"

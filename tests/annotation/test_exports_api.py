@@ -5,7 +5,7 @@ import pytest
 from annotation.models import ExportJob, Role
 from config.celery import app as celery_app
 from tests.annotation.test_exports import version_with_pairs
-from tests.factories import ProjectFactory, UserFactory
+from tests.factories import ExportJobFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,7 @@ def test_the_download_streams_the_file_with_its_name(
 
 def test_a_download_of_an_unfinished_job_is_404(project, version, member, client_for):
     client = client_for(member(Role.RESEARCHER))
-    job = ExportJob.objects.create(version=version, format="trl_jsonl")
+    job = ExportJobFactory(version=version, queued=True)
     assert (
         client.get(f"/api/v1/projects/{project.pk}/exports/{job.pk}/download/").status_code == 404
     )
@@ -108,7 +108,7 @@ def test_annotators_may_not_export(project, version, member, client_for):
 
 
 def test_annotators_may_not_see_or_download_a_job(project, version, member, client_for):
-    job = ExportJob.objects.create(version=version, format="trl_jsonl")
+    job = ExportJobFactory(version=version, queued=True)
     client = client_for(member(Role.ANNOTATOR))
     assert client.get(f"/api/v1/projects/{project.pk}/exports/{job.pk}/").status_code == 403
     assert (
@@ -117,7 +117,7 @@ def test_annotators_may_not_see_or_download_a_job(project, version, member, clie
 
 
 def test_outsiders_get_404(project, version, client_for):
-    job = ExportJob.objects.create(version=version, format="trl_jsonl")
+    job = ExportJobFactory(version=version, queued=True)
     client = client_for(UserFactory())
     assert (
         client.post(_create_url(project), {"format": "trl_jsonl"}, format="json").status_code == 404
@@ -127,6 +127,6 @@ def test_outsiders_get_404(project, version, client_for):
 
 def test_a_job_of_another_project_is_404(project, version, member, client_for):
     other = version_with_pairs(ProjectFactory())
-    job = ExportJob.objects.create(version=other, format="trl_jsonl")
+    job = ExportJobFactory(version=other, queued=True)
     client = client_for(member(Role.ADMIN))
     assert client.get(f"/api/v1/projects/{project.pk}/exports/{job.pk}/").status_code == 404

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from annotation.models import Prompt, Ranking, Role
 from annotation.services.consensus_store import consensus_update
 from annotation.services.pairs import pairs_expand
-from tests.factories import ProjectFactory, item_with_completions
+from tests.factories import ProjectFactory, RankingFactory, item_with_completions
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +48,6 @@ def items(client, project, query=""):
 
 def ids_of(prompt):
     return list(prompt.completions.order_by("position").values_list("id", flat=True))
-
-
-def rank(prompt, user, tiers, **fields):
-    return Ranking.objects.create(
-        project=prompt.project, prompt=prompt, annotator=user, tiers=tiers, **fields
-    )
 
 
 def found(response) -> list[str]:
@@ -99,14 +93,20 @@ def statuses(project, member):
     complete = item_with_completions(project, k=2, external_id="complete")
     a, b = ids_of(complete)
     for rater in raters:
-        rank(complete, rater, [[a], [b]])
+        RankingFactory(prompt=complete, annotator=rater, tiers=[[a], [b]])
     disputed = item_with_completions(project, k=2, external_id="disputed")
     a, b = ids_of(disputed)
-    rank(disputed, raters[0], [[a], [b]])
-    rank(disputed, raters[1], [[b], [a]])
+    RankingFactory(prompt=disputed, annotator=raters[0], tiers=[[a], [b]])
+    RankingFactory(prompt=disputed, annotator=raters[1], tiers=[[b], [a]])
     Prompt.objects.filter(pk__in=[complete.pk, disputed.pk]).update(ranking_count=2)
     flagged = item_with_completions(project, k=2, external_id="flagged")
-    rank(flagged, raters[0], None, kind=Ranking.Kind.FLAGGED, flag_reason="broken")
+    RankingFactory(
+        prompt=flagged,
+        annotator=raters[0],
+        tiers=None,
+        kind=Ranking.Kind.FLAGGED,
+        flag_reason="broken",
+    )
     item_with_completions(project, k=2, external_id="gold", is_gold=True, gold_ranking=[[0], [1]])
     pairs_expand(project_id=project.id)
     return project
@@ -139,7 +139,7 @@ def test_a_pair_with_a_majority_is_not_disputed(project, member, client_for):
     prompt = item_with_completions(project, k=2)
     a, b = ids_of(prompt)
     for tiers in ([[a], [b]], [[a], [b]], [[b], [a]]):
-        rank(prompt, member(Role.ANNOTATOR), tiers)
+        RankingFactory(prompt=prompt, annotator=member(Role.ANNOTATOR), tiers=tiers)
     pairs_expand(project_id=project.id)
     assert found(items(client_for(member(Role.RESEARCHER)), project, "?status=disputed")) == []
 
@@ -205,7 +205,11 @@ def rated(project, member):
     prompt = item_with_completions(project, k=3)
     a, b, c = ids_of(prompt)
     for name, tiers in (("ann", [[a], [b], [c]]), ("bo", [[a], [b], [c]]), ("cy", [[b], [a], [c]])):
-        rank(prompt, member(Role.ANNOTATOR, username=name, first_name=name.title()), tiers)
+        RankingFactory(
+            prompt=prompt,
+            annotator=member(Role.ANNOTATOR, username=name, first_name=name.title()),
+            tiers=tiers,
+        )
     consensus_update(project_id=project.id)
     return prompt
 
@@ -229,7 +233,9 @@ def test_researchers_see_stable_rater_numbers_instead_of_names(rated, project, m
     earlier = item_with_completions(project, k=2)
     a, b = ids_of(earlier)
     cy = Ranking.objects.get(prompt=rated, annotator__username="cy").annotator
-    rank(earlier, cy, [[a], [b]])  # a later ranking changes no number
+    RankingFactory(
+        prompt=earlier, annotator=cy, tiers=[[a], [b]]
+    )  # a later ranking changes no number
     body = detail(client_for(member(Role.RESEARCHER)), rated).json()
     assert [(r["rater"], r["username"]) for r in body["rankings"]] == [
         ("Rater 1", None), ("Rater 2", None), ("Rater 3", None),
@@ -273,7 +279,7 @@ def test_an_item_without_rankings_has_no_consensus_yet(project, member, client_f
 def test_a_gold_item_scores_each_ranking_against_its_gold_ranking(project, member, client_for):
     prompt = item_with_completions(project, k=2, is_gold=True, gold_ranking=[[0], [1]])
     a, b = ids_of(prompt)
-    rank(prompt, member(Role.ANNOTATOR), [[b], [a]], is_gold=True)
+    RankingFactory(prompt=prompt, annotator=member(Role.ANNOTATOR), tiers=[[b], [a]], is_gold=True)
     body = detail(client_for(member(Role.RESEARCHER)), prompt).json()
     assert body["gold_tiers"] == [[a], [b]]
     assert body["rankings"][0]["gold_score"] == 0.0
@@ -301,5 +307,7 @@ def test_an_item_reads_in_a_fixed_number_of_queries(rated, project, member, clie
 
     few = count()
     for _ in range(5):
-        rank(rated, member(Role.ANNOTATOR), [[c] for c in ids_of(rated)])
+        RankingFactory(
+            prompt=rated, annotator=member(Role.ANNOTATOR), tiers=[[c] for c in ids_of(rated)]
+        )
     assert count() == few

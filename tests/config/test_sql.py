@@ -7,7 +7,7 @@ from django.db import connection
 
 from annotation.models import Assignment, Prompt, Ranking
 from config import sql
-from tests.factories import UserFactory, item_with_completions
+from tests.factories import AssignmentFactory, UserFactory, item_with_completions
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +56,7 @@ def test_an_inserted_row_is_what_save_would_have_stored(project):
 
 def test_query_parameters_are_prepared_by_their_field(project):
     prompt = item_with_completions(project, k=2)
-    lease = Assignment.objects.create(
-        project=project,
+    lease = AssignmentFactory(
         prompt=prompt,
         annotator=UserFactory(),
         display_order=[1, 2],

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from annotation.models import Role
-from tests.factories import ModelVersionFactory, ProjectFactory
+from tests.factories import ModelVersionFactory, ProjectFactory, TrainingSettingsFactory
 from training.models import ModelVersion, TrainingRun, TrainingSettings
 from training.services import execute, runs
 
@@ -163,7 +163,7 @@ def test_the_services_refuse_a_path_too(project, version, tiny_backbone, tiny_ba
 
 
 def test_a_project_default_config_with_a_path_is_refused_at_run_creation(project, version):
-    TrainingSettings.objects.create(project=project, config={"backbone": "/etc"})
+    TrainingSettingsFactory(project=project, config={"backbone": "/etc"})
     with pytest.raises(ValidationError) as raised:
         runs.training_run_create(project=project, config={})
     assert "Not an available backbone" in raised.value.message_dict["config.backbone"][0]

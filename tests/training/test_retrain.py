@@ -8,8 +8,16 @@ from annotation.services.datasets import Rule, dataset_version_create
 from annotation.services.imports import items_import
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
-from tests.factories import MembershipFactory, ProjectFactory, item_with_completions, pairs_file
-from training.models import Dispute, ModelVersion, TrainingRun, TrainingSettings
+from tests.factories import (
+    MembershipFactory,
+    ModelVersionFactory,
+    ProjectFactory,
+    TrainingRunFactory,
+    TrainingSettingsFactory,
+    item_with_completions,
+    pairs_file,
+)
+from training.models import Dispute, ModelVersion, TrainingRun
 from training.services import execute, retrain
 from training.services.feedback import model_feedback_refresh
 from training.services.registry import model_version_promote
@@ -32,12 +40,12 @@ def trained_model(
 
 
 def test_nothing_retrains_below_the_projects_threshold(project, version):
-    TrainingSettings.objects.create(project=project, retrain_min_rankings=5)
+    TrainingSettingsFactory(project=project, retrain_min_rankings=5)
     assert retrain.retrain_due() == []
 
 
 def test_imported_rankings_never_trigger_a_retrain(project, version):
-    TrainingSettings.objects.create(
+    TrainingSettingsFactory(
         project=project, retrain_min_rankings=1, rule={"include_imported": True}
     )
     items_import(project=project, file=pairs_file(50), file_name="more.jsonl", source="more")
@@ -48,7 +56,7 @@ def test_imported_rankings_never_trigger_a_retrain(project, version):
 def test_enough_new_rankings_start_a_periodic_run(
     project, version, member, django_capture_on_commit_callbacks
 ):
-    TrainingSettings.objects.create(
+    TrainingSettingsFactory(
         project=project, retrain_min_rankings=2, rule={"include_imported": True}
     )
     annotator = member(Role.ANNOTATOR)
@@ -70,11 +78,10 @@ def test_a_periodic_model_is_promoted_only_when_it_beats_the_active_one(trained_
     from training.services.execute import dataset_records
 
     eval_data = list(dataset_records(version_id=version.pk, split="validation"))
-    challenger = ModelVersion.objects.create(
+    challenger = ModelVersionFactory(
         project=trained_model.project,
-        number=2,
-        training_run=TrainingRun.objects.create(
-            project=trained_model.project, number=2, dataset_version=version, config={}
+        training_run=TrainingRunFactory(
+            project=trained_model.project, dataset_version=version, config={}
         ),
         dataset_version=version,
         artifact=trained_model.artifact,
@@ -127,7 +134,7 @@ def _rankings(project, n):
 
 def _due(project, rule, n=2):
     _rankings(project, n)
-    return TrainingSettings.objects.create(project=project, retrain_min_rankings=n, rule=rule)
+    return TrainingSettingsFactory(project=project, retrain_min_rankings=n, rule=rule)
 
 
 def test_a_project_whose_build_fails_does_not_stop_the_next_one(

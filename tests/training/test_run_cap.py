@@ -15,8 +15,13 @@ from rest_framework.test import APIClient
 from annotation.models import Project, Role
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
-from tests.factories import DatasetVersionFactory, TrainingRunFactory, item_with_completions
-from training.models import TrainingRun, TrainingSettings
+from tests.factories import (
+    DatasetVersionFactory,
+    TrainingRunFactory,
+    TrainingSettingsFactory,
+    item_with_completions,
+)
+from training.models import TrainingRun
 from training.services import retrain, runs
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +172,7 @@ def test_periodic_retraining_skips_a_project_whose_cap_filled_while_it_built(
     project, member, settings
 ):
     settings.TRAINING_MAX_ACTIVE_RUNS_PER_PROJECT = 1
-    TrainingSettings.objects.create(project=project, retrain_min_rankings=30)
+    TrainingSettingsFactory(project=project, retrain_min_rankings=30)
     annotator = member(Role.ANNOTATOR)
     for _ in range(30):
         item_with_completions(project, k=2)

@@ -16,7 +16,7 @@ from annotation.services import datasets
 from annotation.services.datasets import Rule, dataset_version_create
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
-from tests.factories import item_with_completions
+from tests.factories import TrainingRunFactory, TrainingSettingsFactory, item_with_completions
 from training.engine import ConfigError, DataError
 from training.engine.evaluate import METADATA
 from training.models import (
@@ -24,7 +24,6 @@ from training.models import (
     TrainingAttempt,
     TrainingPoint,
     TrainingRun,
-    TrainingSettings,
 )
 from training.selectors import backbone_label
 from training.services import execute, retrain, runs
@@ -168,8 +167,8 @@ def test_a_backbone_that_cannot_load_fails_the_run_as_a_configuration_error(
 def test_resuming_a_run_that_failed_on_its_settings_is_a_409_that_says_why(
     project, version, member, client_for
 ):
-    run = TrainingRun.objects.create(
-        project=project, number=1, dataset_version=version, config={}, status="failed",
+    run = TrainingRunFactory(
+        project=project, dataset_version=version, config={}, status="failed",
         failure=TrainingRun.Failure.CONFIGURATION, error="ConfigError: backbone cannot load",
     )  # fmt: skip
     client = client_for(member(Role.RESEARCHER))
@@ -218,7 +217,7 @@ def test_periodic_retraining_skips_a_version_without_validation_pairs(
     project, member, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(datasets, "DEFAULT_SPLIT", {"train": 1.0, "validation": 0.0, "test": 0.0})
-    TrainingSettings.objects.create(project=project, retrain_min_rankings=2)
+    TrainingSettingsFactory(project=project, retrain_min_rankings=2)
     annotator = member(Role.ANNOTATOR)
     for _ in range(2):
         item_with_completions(project, k=2)
@@ -234,7 +233,7 @@ def test_periodic_retraining_skips_a_version_without_validation_pairs(
 def test_a_run_shows_the_settings_a_researcher_chose_and_the_backbone_by_name(
     project, version, member, client_for, django_capture_on_commit_callbacks
 ):
-    TrainingSettings.objects.create(project=project, config={"ema_decay": 0.9})
+    TrainingSettingsFactory(project=project, config={"ema_decay": 0.9})
     run = _create(project, {"epochs": 3}, django_capture_on_commit_callbacks)
     body = (
         client_for(member(Role.RESEARCHER))

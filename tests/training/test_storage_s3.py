@@ -13,6 +13,7 @@ from storages.backends.s3 import S3Storage
 from annotation.models import ExportJob, Role
 from annotation.services.exports import export_run
 from config.storage import default_storage_from_env
+from tests.factories import ExportJobFactory
 from training.models import ModelVersion, TrainingRun
 from training.services import execute, registry
 from training.services.runs import training_run_create
@@ -134,7 +135,7 @@ def test_a_stale_cached_copy_under_a_reused_prefix_is_fetched_anew(s3, model):
 
 
 def test_a_dataset_export_in_the_bucket_downloads_through_the_api(s3, project, version, researcher):
-    job = ExportJob.objects.create(version=version, format="trl_jsonl")
+    job = ExportJobFactory(version=version, queued=True)
     job = export_run(job=job, split="train")  # one split: one JSONL file, not a zip
     assert job.status == ExportJob.Status.SUCCEEDED, job.error
     assert f"{PREFIX}/{job.file.name}" in _keys(s3)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training.api import views
+from training.api import backbones, disputes, models, scoring, views
 
 P = "projects/<int:project_id>/"
 urlpatterns = [
@@ -17,16 +17,18 @@ urlpatterns = [
         views.RunResumeView.as_view(),
         name="training-resume",
     ),
-    path(f"{P}backbones/", views.BackboneListView.as_view(), name="backbones"),
-    path(f"{P}models/", views.ModelListView.as_view(), name="models"),
+    path(f"{P}backbones/", backbones.BackboneListView.as_view(), name="backbones"),
+    path(f"{P}models/", models.ModelListView.as_view(), name="models"),
     path(
-        f"{P}models/<int:model_id>/promote/", views.ModelPromoteView.as_view(), name="model-promote"
+        f"{P}models/<int:model_id>/promote/",
+        models.ModelPromoteView.as_view(),
+        name="model-promote",
     ),
     path(
         f"{P}models/<int:model_id>/download/",
-        views.ModelDownloadView.as_view(),
+        models.ModelDownloadView.as_view(),
         name="model-download",
     ),
-    path(f"{P}score/", views.ScoreView.as_view(), name="score"),
-    path(f"{P}disputes/", views.DisputeListView.as_view(), name="disputes"),
+    path(f"{P}score/", scoring.ScoreView.as_view(), name="score"),
+    path(f"{P}disputes/", disputes.DisputeListView.as_view(), name="disputes"),
 ]

@@ -1,12 +1,9 @@
-"""Training runs, models and scoring for researchers (admins manage, researchers run)."""
+"""Training runs for researchers: start, list, follow (curves, attempts, logs), cancel and
+resume. Models, scoring, backbones and disputes have their own modules beside this one."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
-from django.http import FileResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -20,76 +17,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.permissions import IsProjectResearcher, ProjectScoped
-from config.fields import (
-    NestedInput,
-    StrictBooleanField,
-    StrictCharField,
-    StrictFloatField,
-    StrictIntegerField,
-)
+from config.fields import StrictIntegerField
 from config.parsers import JSONParser
-from config.schema import conflict_responses, schema_keywords
-from training.models import (
-    Dispute,
-    ModelVersion,
-    TrainingAttempt,
-    TrainingLogLine,
-    TrainingPoint,
-    TrainingRun,
-)
-from training.selectors import backbone_label, chosen_settings
-from training.services import backbones, registry, runs, scoring
+from config.schema import conflict_responses
+from training import selectors
+from training.api.config_input import ConfigInput
+from training.models import TrainingAttempt, TrainingRun
+from training.services import runs
 
-MODES = ["full", "top_layers", "head"]
-
-
-@extend_schema_serializer(
-    component_name="TrainingConfigInput", extensions=schema_keywords(additionalProperties=False)
-)
-class ConfigInput(NestedInput):
-    backbone = StrictCharField(
-        required=False,
-        allow_blank=True,
-        max_length=500,
-        help_text="A name from the project's backbones/ list: default, model:<n> or an "
-        "allowlisted name. Empty: default.",
-    )
-    mode = serializers.ChoiceField(choices=MODES, required=False)
-    top_layers = StrictIntegerField(required=False, min_value=1, max_value=96)
-    epochs = StrictFloatField(required=False, min_value=0.01, max_value=100)
-    learning_rate = StrictFloatField(required=False, min_value=1e-8, max_value=1.0)
-    max_length = StrictIntegerField(required=False, min_value=16, max_value=8192)
-    token_budget = StrictIntegerField(required=False, min_value=16, max_value=1_048_576)
-    seed = StrictIntegerField(required=False)
-    center_coef = StrictFloatField(required=False, min_value=0)
-    early_stopping_patience = StrictIntegerField(required=False, min_value=0)
-    gradient_checkpointing = StrictBooleanField(required=False)
-    grad_accum = StrictIntegerField(required=False, min_value=1)
-    warmup_ratio = StrictFloatField(required=False, min_value=0, max_value=0.99)
-    weight_decay = StrictFloatField(required=False, min_value=0)
-    checkpoint_every = StrictIntegerField(required=False, min_value=0)
-    eval_every = StrictIntegerField(required=False, min_value=0)
-    log_every = StrictIntegerField(required=False, min_value=1)
-    device = StrictCharField(required=False, max_length=20)
-    precision = serializers.ChoiceField(choices=["auto", "bf16", "fp32"], required=False)
-    min_prompt_tokens = StrictIntegerField(required=False, min_value=0)
-    max_prompt_tokens = StrictIntegerField(required=False, min_value=0)
-    freeze_embeddings = StrictBooleanField(required=False)
-    layer_lr_decay = StrictFloatField(required=False, min_value=0.01, max_value=1)
-    head_learning_rate = StrictFloatField(required=False, allow_null=True, min_value=1e-8)
-    dropout = StrictFloatField(required=False, allow_null=True, min_value=0, max_value=0.99)
-    ema_decay = StrictFloatField(required=False, min_value=0, max_value=0.9999)
-
-    def to_internal_value(self, data: Any) -> Any:
-        """A misspelt setting would otherwise vanish and the run train with the default."""
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                known = ", ".join(sorted(self.fields))
-                raise serializers.ValidationError(
-                    {key: [f"Unknown setting; known: {known}."] for key in unknown}
-                )
-        return super().to_internal_value(data)
+__all__ = ["ConfigInput", "RunDetailView", "RunListView", "RunLogView", "RunOutput"]
 
 
 @extend_schema_serializer(component_name="TrainingRunCreate")
@@ -139,7 +75,7 @@ class RunOutput(serializers.ModelSerializer):
         return runs.can_resume(run)
 
     def get_backbone_label(self, run: TrainingRun) -> str:
-        return backbone_label(str(run.config.get("backbone", "")))
+        return selectors.backbone_label(str(run.config.get("backbone", "")))
 
 
 @extend_schema_serializer(component_name="TrainingAttempt")
@@ -183,36 +119,11 @@ class RunDetailOutput(RunOutput):
         read_only_fields = fields
 
     def get_chosen_settings(self, run: TrainingRun) -> list[str]:
-        return chosen_settings(run.config)
+        return selectors.chosen_settings(run.config)
 
     @extend_schema_field(SeriesOutput)
     def get_series(self, run: TrainingRun) -> dict[str, list[dict[str, object]]]:
-        series: dict[str, list[dict[str, object]]] = {"train": [], "eval": []}
-        points = TrainingPoint.objects.filter(run=run).order_by("step", "id")
-        for kind, step, values in points.values_list("kind", "step", "values"):
-            if kind == TrainingPoint.Kind.TRAIN:
-                series["train"].append(
-                    {"step": step, "loss": values.get("loss"), "lr": values.get("lr")}
-                )
-            else:
-                series["eval"].append(
-                    {
-                        "step": step,
-                        "accuracy": values.get("accuracy"),
-                        "log_loss": values.get("log_loss"),
-                    }
-                )
-        return series
-
-
-def _runs(project_id: int) -> QuerySet[TrainingRun]:
-    return TrainingRun.objects.filter(project_id=project_id).select_related(
-        "dataset_version", "created_by", "model_version"
-    )
-
-
-def _run(project_id: int, run_id: int) -> TrainingRun:
-    return get_object_or_404(TrainingRun, project_id=project_id, pk=run_id)
+        return selectors.training_run_series(run=run)
 
 
 class RunListView(ProjectScoped, generics.ListAPIView):
@@ -222,7 +133,7 @@ class RunListView(ProjectScoped, generics.ListAPIView):
     serializer_class = RunOutput
 
     def get_queryset(self) -> QuerySet[TrainingRun]:
-        return _runs(self.project.pk)
+        return selectors.training_runs(project_id=self.project.pk)
 
     @extend_schema(
         request=RunInput,
@@ -238,27 +149,9 @@ class RunListView(ProjectScoped, generics.ListAPIView):
             created_by=request.user,  # type: ignore[arg-type]
         )
         return Response(
-            RunOutput(_runs(project_id).get(pk=run.pk)).data, status=status.HTTP_201_CREATED
+            RunOutput(selectors.training_run_row(project_id=project_id, run_id=run.pk)).data,
+            status=status.HTTP_201_CREATED,
         )
-
-
-@extend_schema_serializer(component_name="Backbone")
-class BackboneOutput(serializers.Serializer):
-    name = serializers.CharField(help_text="What config.backbone takes.")
-    label = serializers.CharField()  # type: ignore[assignment]  # not Field.label: a field
-    kind = serializers.ChoiceField(choices=["default", "model", "allowlist"])
-
-
-class BackboneListView(ProjectScoped, APIView):
-    """The backbones a training run of this project may name in ``config.backbone``: the
-    packaged default, the project's model versions and the administrators' allowlist."""
-
-    permission_classes = [IsProjectResearcher]
-
-    @extend_schema(responses=BackboneOutput(many=True))
-    def get(self, request: Request, project_id: int) -> Response:
-        choices = backbones.backbone_choices(project=self.project)
-        return Response(BackboneOutput(choices, many=True).data)
 
 
 class RunDetailView(ProjectScoped, APIView):
@@ -266,7 +159,7 @@ class RunDetailView(ProjectScoped, APIView):
 
     @extend_schema(responses=RunDetailOutput)
     def get(self, request: Request, project_id: int, run_id: int) -> Response:
-        run = get_object_or_404(_runs(project_id).prefetch_related("attempts"), pk=run_id)
+        run = selectors.training_run_detail(project_id=project_id, run_id=run_id)
         return Response(RunDetailOutput(run).data)
 
 
@@ -289,11 +182,11 @@ class RunLogView(ProjectScoped, APIView):
         responses=LogOutput,
     )
     def get(self, request: Request, project_id: int, run_id: int) -> Response:
-        run = _run(project_id, run_id)
+        run = selectors.training_run_get(project_id=project_id, run_id=run_id)
         after = serializers.IntegerField(min_value=0).run_validation(
             request.query_params.get("after", 0)
         )
-        lines = TrainingLogLine.objects.filter(run=run, pk__gt=after).order_by("pk")[:1000]
+        lines = selectors.training_log_lines(run=run, after=after)
         return Response(LogOutput({"lines": lines}).data)
 
 
@@ -303,9 +196,11 @@ class RunCancelView(ProjectScoped, APIView):
     @extend_schema(request=None, responses={200: RunOutput, **conflict_responses(runs.RunFinished)})
     def post(self, request: Request, project_id: int, run_id: int) -> Response:
         run = runs.training_run_cancel(
-            run=get_object_or_404(TrainingRun, project_id=project_id, pk=run_id)
+            run=selectors.training_run_get(project_id=project_id, run_id=run_id)
         )
-        return Response(RunOutput(_runs(project_id).get(pk=run.pk)).data)
+        return Response(
+            RunOutput(selectors.training_run_row(project_id=project_id, run_id=run.pk)).data
+        )
 
 
 class RunResumeView(ProjectScoped, APIView):
@@ -320,124 +215,8 @@ class RunResumeView(ProjectScoped, APIView):
     )
     def post(self, request: Request, project_id: int, run_id: int) -> Response:
         run = runs.training_run_resume(
-            run=get_object_or_404(TrainingRun, project_id=project_id, pk=run_id)
+            run=selectors.training_run_get(project_id=project_id, run_id=run_id)
         )
-        return Response(RunOutput(_runs(project_id).get(pk=run.pk)).data)
-
-
-@extend_schema_serializer(component_name="ModelVersion")
-class ModelOutput(serializers.ModelSerializer):
-    training_run = serializers.IntegerField(source="training_run_id")
-    dataset_version = serializers.IntegerField(source="dataset_version.number")
-
-    class Meta:
-        model = ModelVersion
-        fields = [
-            "id", "number", "training_run", "dataset_version", "metrics", "reward_mean",
-            "reward_std", "is_active", "created_at", "promoted_at", "decision",
-        ]  # fmt: skip
-        read_only_fields = fields
-
-
-def _models(project_id: int) -> QuerySet[ModelVersion]:
-    return ModelVersion.objects.filter(project_id=project_id).select_related(
-        "training_run", "dataset_version"
-    )
-
-
-class ModelListView(ProjectScoped, generics.ListAPIView):
-    permission_classes = [IsProjectResearcher]
-    serializer_class = ModelOutput
-
-    def get_queryset(self) -> QuerySet[ModelVersion]:
-        return _models(self.project.pk)
-
-
-class ModelPromoteView(ProjectScoped, APIView):
-    permission_classes = [IsProjectResearcher]
-
-    @extend_schema(request=None, responses=ModelOutput)
-    def post(self, request: Request, project_id: int, model_id: int) -> Response:
-        model = get_object_or_404(_models(project_id), pk=model_id)
-        user = request.user.get_username()
-        registry.model_version_promote(model=model, decision=f"Promoted by {user}.")
-        return Response(ModelOutput(model).data)
-
-
-class ModelDownloadView(ProjectScoped, APIView):
-    permission_classes = [IsProjectResearcher]
-
-    @extend_schema(responses={(200, "application/zip"): bytes})
-    def get(self, request: Request, project_id: int, model_id: int) -> FileResponse:
-        model = get_object_or_404(_models(project_id).select_related("project"), pk=model_id)
-        name = f"{model.project.slug}-model-{model.number}.zip"
-        return FileResponse(registry.model_zip(model), as_attachment=True, filename=name)
-
-
-@extend_schema_serializer(component_name="ScoreRequest")
-class ScoreInput(serializers.Serializer):
-    prompt = StrictCharField(max_length=100_000, trim_whitespace=False)
-    completions = serializers.ListField(
-        child=StrictCharField(max_length=100_000, trim_whitespace=False),
-        min_length=1,
-        max_length=64,
-    )
-    model = StrictIntegerField(
-        required=False, allow_null=True, help_text="A model id; the active model if left out."
-    )
-
-
-class ScoreItemOutput(serializers.Serializer):
-    index = serializers.IntegerField()
-    reward = serializers.FloatField()
-    normalized = serializers.FloatField()
-    rank = serializers.IntegerField()
-
-
-@extend_schema_serializer(component_name="Scores")
-class ScoreOutput(serializers.Serializer):
-    model = serializers.IntegerField()
-    scores = ScoreItemOutput(many=True)
-
-
-class ScoreView(ProjectScoped, APIView):
-    permission_classes = [IsProjectResearcher]
-
-    @extend_schema(request=ScoreInput, responses=ScoreOutput)
-    def post(self, request: Request, project_id: int) -> Response:
-        data = ScoreInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        model = scoring.model_for_scoring(
-            project=self.project, model_id=data.validated_data.get("model")
+        return Response(
+            RunOutput(selectors.training_run_row(project_id=project_id, run_id=run.pk)).data
         )
-        scores = scoring.completions_score(
-            model=model,
-            prompt=data.validated_data["prompt"],
-            completions=data.validated_data["completions"],
-        )
-        return Response(ScoreOutput({"model": model.pk, "scores": scores}).data)
-
-
-@extend_schema_serializer(component_name="Dispute")
-class DisputeOutput(serializers.ModelSerializer):
-    external_id = serializers.CharField(source="prompt.external_id")
-    model = serializers.IntegerField(source="model_version.number")
-
-    class Meta:
-        model = Dispute
-        fields = [
-            "id", "prompt_id", "external_id", "chosen_id", "rejected_id", "human_agreement",
-            "model_probability", "model",
-        ]  # fmt: skip
-
-
-class DisputeListView(ProjectScoped, generics.ListAPIView):
-    """Pairs most raters agree on that the active model confidently reverses."""
-
-    permission_classes = [IsProjectResearcher]
-    serializer_class = DisputeOutput
-
-    def get_queryset(self) -> QuerySet[Dispute]:
-        return Dispute.objects.filter(
-            model_version__project_id=self.project.pk, model_version__is_active=True
-        ).select_related("prompt", "model_version")

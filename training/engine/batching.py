@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
+from training.engine import tokenize
 from training.engine.data import Group
 
 _BUCKET = 16  # tokens: lengths within a bucket count as equal, so epochs differ in order
@@ -131,8 +132,6 @@ def encode_groups(
     max_prompt_tokens: int = 0,
 ) -> tuple[list[Encoded], TruncationCounts]:
     """Tokenize every distinct prompt and completion once and join them with truncation."""
-    from training.engine import tokenize
-
     specials = tokenize.specials_of(tokenizer)
     prompts = tokenize.encode(tokenizer, [g.prompt for g in groups], cache_dir)
     flat = [c for g in groups for c in g.completions]

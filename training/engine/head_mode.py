@@ -13,7 +13,6 @@ import random
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -23,9 +22,7 @@ from training.engine.batching import Encoded
 from training.engine.evaluate import pair_metrics, score_sequences, use_bf16
 from training.engine.loss import listwise_loss
 from training.engine.model import RewardModel
-
-if TYPE_CHECKING:
-    from training.engine.trainer import TrainResult, _Run
+from training.engine.prepared import PreparedRun, TrainResult, schedule
 
 _MEMORY: dict[str, dict[bytes, torch.Tensor]] = {}
 GROUPS_PER_BATCH = 256
@@ -43,7 +40,7 @@ def backbone_key(backbone: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def cached_features(run: _Run, encoded: list[Encoded]) -> torch.Tensor:
+def cached_features(run: PreparedRun, encoded: list[Encoded]) -> torch.Tensor:
     """Pooled backbone features of every sequence in order, computing only unseen ones."""
     bf16 = use_bf16(run.device, run.config.precision)
     key = backbone_key(run.config.resolved_backbone()) + ("-bf16" if bf16 else "")
@@ -98,9 +95,7 @@ class _Pairs:
         self.records = torch.tensor([e.group.n_records for e in encoded])
 
 
-def train_head(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainResult:
-    from training.engine.trainer import TrainResult, schedule
-
+def train_head(run: PreparedRun, out_dir: Path, should_stop: Callable[[], bool]) -> TrainResult:
     config, rm = run.config, run.rm
     features = cached_features(run, run.train)
     eval_features = cached_features(run, run.eval) if run.eval is not None else None
@@ -195,7 +190,7 @@ def train_head(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> Tra
     )
 
 
-def head_scores(run: _Run, encoded: list[Encoded]) -> list[np.ndarray]:
+def head_scores(run: PreparedRun, encoded: list[Encoded]) -> list[np.ndarray]:
     with torch.no_grad():
         flat = run.rm.head(cached_features(run, encoded)).cpu().numpy().astype(np.float64)
     return _split(encoded, flat)

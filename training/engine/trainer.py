@@ -18,67 +18,34 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from training.engine import batching, checkpoint, distributed, progress
-from training.engine import data as data_mod
 from training.engine.config import ConfigError, TrainConfig
-from training.engine.evaluate import (
-    METADATA,
-    autocast,
-    full_metrics,
-    group_rewards,
-    pair_metrics,
-    resolve_device,
-    score_sequences,
-    use_bf16,
-)
+from training.engine.evaluate import autocast, pair_metrics
+from training.engine.finish import finish
+from training.engine.head_mode import train_head
 from training.engine.loss import listwise_loss
-from training.engine.model import RewardModel, blocks, load
+from training.engine.model import RewardModel, blocks
+from training.engine.prepared import (
+    DataSource,
+    Event,
+    PreparedRun,
+    TrainResult,
+    prepare,
+    schedule,
+    score_groups,
+)
 
-Event = dict[str, Any]
-DataSource = str | Path | list[dict[str, Any]]
+__all__ = ["AUTO_EVALS", "TrainResult", "state_fingerprint", "train"]
 
 # With eval_every = 0, a run evaluates about this many times, evenly spread and at its last
 # step: often enough to catch the best weights of a run that overfits, for a few per cent
 # of the run's time (an evaluation is a forward pass over the smaller validation split).
 AUTO_EVALS = 10
-
-
-@dataclass
-class TrainResult:
-    status: str  # "succeeded" | "cancelled" | "early_stopped"
-    out_dir: str
-    steps: int
-    total_steps: int
-    metrics: dict[str, Any] = field(default_factory=dict)
-    counts: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0  # the whole call: loading, tokenizing, training, evaluating, saving
-    pairs_seen: int = 0  # pairs trained on, summed over epochs
-    train_seconds: float = 0.0  # forward/backward/optimizer only (no evaluation or saving)
-    best_step: int | None = None  # the evaluated step whose weights were kept
-    best_log_loss: float | None = None
-
-
-@dataclass
-class _Run:
-    """Everything the loop needs, built once (and rebuilt the same way on resume)."""
-
-    config: TrainConfig
-    rm: RewardModel
-    tokenizer: Any
-    device: torch.device
-    train: list[batching.Encoded]
-    eval: list[batching.Encoded] | None
-    emit: Callable[[Event], None]
-    dist: distributed.Context
-    train_sha: str
-    counts: dict[str, Any]
 
 
 def train(
@@ -93,14 +60,12 @@ def train(
 ) -> TrainResult:
     config.validate()
     started = time.perf_counter()
-    run = _prepare(config, train_data, eval_data, on_event)
+    run = prepare(config, train_data, eval_data, on_event)
     if not resume:
         if run.dist.is_main:
             checkpoint.clear(out_dir)
         distributed.barrier(run.dist)  # no rank may find a checkpoint that is being cleared
     if config.mode == "head":
-        from training.engine.head_mode import train_head
-
         result = train_head(run, Path(out_dir), should_stop or (lambda: False))
     else:
         result = _loop(run, Path(out_dir), should_stop or (lambda: False))
@@ -111,80 +76,7 @@ def train(
     return result
 
 
-def _prepare(
-    config: TrainConfig,
-    train_data: DataSource,
-    eval_data: DataSource | None,
-    on_event: Callable[[Event], None] | None,
-) -> _Run:
-    dist = distributed.setup(config.device)
-    device = dist.device or resolve_device(config.device)
-    if config.num_threads:
-        torch.set_num_threads(config.num_threads)
-    if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
-
-    def emit(event: Event) -> None:
-        if on_event is not None and dist.is_main:
-            on_event(event)
-
-    train_set = data_mod.load(train_data)
-    eval_set = data_mod.load(eval_data) if eval_data is not None else None
-    rm, tokenizer = load(config.resolved_backbone(), config.seed, config.dropout)
-    encode = _encoder(config, tokenizer)
-    train_enc, counts = encode(train_set)
-    eval_enc = encode(eval_set)[0] if eval_set is not None else None
-    _check_fits(train_enc, config)
-    emit({"event": "log", "message": _truncation_message(counts)})
-    emit({"event": "log", "message": f"{_precision(device, config.precision)} on {device}"})
-    rm.set_trainable(config.mode, config.top_layers, config.freeze_embeddings)
-    rm.to(device)
-    if config.gradient_checkpointing and config.mode != "head":
-        rm.enable_checkpointing()
-    all_counts = {"train": counts.as_dict(), "groups": len(train_enc)}
-    all_counts |= {
-        "records": train_set.n_records,
-        "human_ties": sum(g.tied for g in train_set.groups),
-    }
-    return _Run(
-        config, rm, tokenizer, device, train_enc, eval_enc, emit, dist, train_set.sha256, all_counts
-    )
-
-
-def _encoder(config: TrainConfig, tokenizer: Any) -> Callable[[data_mod.Dataset], Any]:
-    def encode(dataset: data_mod.Dataset) -> Any:
-        return batching.encode_groups(
-            dataset.groups,
-            tokenizer,
-            config.max_length,
-            config.min_prompt_tokens,
-            config.cache_dir,
-            config.max_prompt_tokens,
-        )
-
-    return encode
-
-
-def _check_fits(encoded: list[batching.Encoded], config: TrainConfig) -> None:
-    worst = max(encoded, key=lambda e: e.cost)
-    if worst.cost > config.token_budget:
-        raise ConfigError(
-            f"token_budget={config.token_budget} cannot hold one prompt's "
-            f"{len(worst.sequences)} completions of up to {worst.longest} tokens "
-            f"({worst.cost} tokens); raise token_budget or lower max_length"
-        )
-
-
-def _truncation_message(counts: batching.TruncationCounts) -> str:
-    return (
-        f"{counts.truncated_sequences} of {counts.sequences} sequences truncated "
-        f"(prompt cut from the left); {counts.pairs_with_truncation} of {counts.pairs} pairs "
-        "touch a truncated sequence and are kept; 0 pairs dropped"
-    )
-
-
-def _optimizer(run: _Run) -> torch.optim.Optimizer:
+def _optimizer(run: PreparedRun) -> torch.optim.Optimizer:
     config = run.config
     head = {id(p) for p in run.rm.head_parameters()}
     params = [p for p in run.rm.parameters() if p.requires_grad]
@@ -213,19 +105,7 @@ def _layer_scales(rm: RewardModel, decay: float) -> dict[int, float]:
     return scale
 
 
-def schedule(total_steps: int, warmup_ratio: float) -> Callable[[int], float]:
-    warmup = int(total_steps * warmup_ratio)
-
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / (warmup + 1)
-        progress = (step - warmup) / max(total_steps - warmup, 1)
-        return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
-
-    return factor
-
-
-def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainResult:
+def _loop(run: PreparedRun, out_dir: Path, should_stop: Callable[[], bool]) -> TrainResult:
     config, rm, dist = run.config, run.rm, run.dist
     # Packing differs a little between epochs (the order inside a length bucket is
     # shuffled), so each epoch has its own number of micro-batches.
@@ -374,7 +254,7 @@ def _loop(run: _Run, out_dir: Path, should_stop: Callable[[], bool]) -> TrainRes
         if run.eval is not None and _eval_due(state["step"], total_steps, eval_every):
             evaluating = time.perf_counter()
             with ema.swapped() if ema is not None else contextlib.nullcontext():
-                metrics = pair_metrics(run.eval, _score(run, run.eval))
+                metrics = pair_metrics(run.eval, score_groups(run, run.eval))
                 improved = metrics["log_loss"] < state["best_loss"] - 1e-4
                 if improved:
                     best = _trainable_state(rm)  # the weights evaluated (the average, if on)
@@ -482,7 +362,7 @@ def _eval_due(step: int, total_steps: int, every: int) -> bool:
     return step % every == 0 or step == total_steps
 
 
-def state_fingerprint(run: _Run) -> str:
+def state_fingerprint(run: PreparedRun) -> str:
     """What a checkpoint must match to be resumed: the data and the settings that shape
     training (not logging, checkpointing or device placement)."""
     loose = {"checkpoint_every", "keep_checkpoints", "log_every", "device", "num_threads", "extra"}
@@ -494,69 +374,3 @@ def state_fingerprint(run: _Run) -> str:
 def _trainable_state(rm: RewardModel) -> dict[str, torch.Tensor]:
     names = {n for n, p in rm.named_parameters() if p.requires_grad}
     return {k: v.detach().cpu().clone() for k, v in rm.state_dict().items() if k in names}
-
-
-def _score(run: _Run, encoded: list[batching.Encoded]) -> list[np.ndarray]:
-    sequences = [s for e in encoded for s in e.sequences]
-    config, pad = run.config, run.tokenizer.pad_token_id
-    flat = score_sequences(
-        run.rm, sequences, pad, run.device, config.token_budget, precision=config.precision
-    )
-    return group_rewards(encoded, flat)
-
-
-def finish(run: _Run, out_dir: Path, result: TrainResult) -> None:
-    """Final metrics, reward statistics and the save_pretrained folder with metadata."""
-    if not run.dist.is_main:
-        return
-    # Without eval data, statistics come from a sample of the training prompts.
-    target = run.eval if run.eval is not None else run.train[:256]
-    if run.config.mode == "head":
-        from training.engine.head_mode import head_scores
-
-        rewards = head_scores(run, target)
-    else:
-        rewards = _score(run, target)
-    metrics = full_metrics(target, rewards)
-    metrics["on"] = "eval" if run.eval is not None else "train_sample"
-    # The model's metrics, not a point of the run's curve: the weights kept may be an
-    # earlier step's (the best evaluation).
-    run.emit({"event": "eval", "final": True, "step": result.best_step or result.steps, **metrics})
-    out_dir.mkdir(parents=True, exist_ok=True)
-    run.rm.model.save_pretrained(out_dir)
-    run.tokenizer.save_pretrained(out_dir)
-    meta = {
-        "format": 1,
-        "engine": "rankwise.training.engine",
-        "status": result.status,
-        "data_sha256": run.train_sha,
-        "config": run.config.to_dict(),
-        "pooling": run.rm.pooling,
-        "precision": _precision(run.device, run.config.precision),
-        "metrics": metrics,
-        "reward_mean": metrics["reward_mean"],
-        "reward_std": metrics["reward_std"],
-        "counts": run.counts,
-        "steps": result.steps,
-        "total_steps": result.total_steps,
-        "stopped_early": result.status == "early_stopped",
-        "best_step": result.best_step,  # None: the last weights (no evaluation data)
-        "best_log_loss": result.best_log_loss,
-        "seconds": round(result.seconds, 2),
-        "weights_sha256": _weights_hash(out_dir),
-    }
-    (out_dir / METADATA).write_text(json.dumps(meta, indent=2, default=str))
-    checkpoint.clear(out_dir)
-    result.metrics, result.counts = metrics, run.counts
-
-
-def _precision(device: torch.device, setting: str) -> str:
-    """What `precision` resolved to: "auto" measures the CPU, so the run records it."""
-    return "bf16" if use_bf16(device, setting) else "fp32"
-
-
-def _weights_hash(out_dir: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(out_dir.glob("*.safetensors")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()

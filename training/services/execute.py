@@ -29,6 +29,7 @@ from training.services.backbones import backbone_hide, backbone_path
 from training.services.registry import model_version_register
 from training.services.retrain import model_version_decide
 from training.services.runs import Claim, log, mine, run_dir, training_run_claim
+from training.tasks import model_feedback_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +68,6 @@ def training_run_execute(*, run_id: int) -> str:
 
 
 def _train(claim: Claim, beat: _Heartbeat, backbone: str) -> str:
-    from training.tasks import model_feedback_refresh  # tasks import this module
-
     run = claim.run
     config = TrainConfig.from_dict(run.config | {"backbone": backbone})
     # The chart keeps points at the configured interval, closer for a short run; the

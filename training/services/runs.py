@@ -27,23 +27,17 @@ from django.utils import timezone
 
 from annotation.models import DatasetVersion, Project
 from config.errors import Conflict
+from training.engine.config import USER_KEYS as USER_KEYS  # what the dashboard may set
 from training.engine.config import ConfigError, TrainConfig
 from training.models import TrainingAttempt, TrainingLogLine, TrainingRun, TrainingSettings
 from training.services.attempts import ON_INPUT, attempt_end, attempt_start
 from training.services.backbones import backbone_check
+from training.tasks import training_run_execute
 
 # The runs a project's cap counts. A stalled run is not one: its worker is gone, it holds
 # no queue slot, and counting it would lock a project out (a stalled run cannot be
 # cancelled, and resuming it is itself capped).
 ACTIVE = (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING)
-# What the dashboard may set; the rest of TrainConfig keeps the engine's defaults.
-USER_KEYS = {
-    "backbone", "mode", "top_layers", "epochs", "learning_rate", "max_length", "token_budget",
-    "seed", "grad_accum", "warmup_ratio", "weight_decay", "center_coef", "checkpoint_every",
-    "early_stopping_patience", "gradient_checkpointing", "device", "precision",
-    "min_prompt_tokens", "log_every", "eval_every", "max_prompt_tokens", "freeze_embeddings",
-    "layer_lr_decay", "head_learning_rate", "dropout", "ema_decay",
-}  # fmt: skip
 
 
 class NotResumable(Conflict):
@@ -129,8 +123,6 @@ def training_run_create(
     trigger: str = TrainingRun.Trigger.MANUAL,
 ) -> TrainingRun:
     """Queue a run on the ``training`` queue once the row is committed."""
-    from training.tasks import training_run_execute  # tasks import this module
-
     version = (
         latest_ready_version(project)
         if dataset_version is None
@@ -203,8 +195,6 @@ def can_resume(run: TrainingRun) -> bool:
 def training_run_resume(*, run: TrainingRun) -> TrainingRun:
     """Queue a stalled, failed or cancelled run again; it continues from its last
     checkpoint (or starts over when it never wrote one)."""
-    from training.tasks import training_run_execute
-
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=run.project_id)  # as a new run: capped
         run = TrainingRun.objects.select_for_update().get(pk=run.pk)
@@ -275,8 +265,6 @@ def training_runs_check(*, now: datetime | None = None) -> int:
     """Beat: a running run whose worker has not beaten for ``TRAINING_STALL_SECONDS`` is
     stalled (resumable). A queued run nobody took for as long is sent again: its message
     may have been lost with a broker restart; a duplicate is harmless (the claim is atomic)."""
-    from training.tasks import training_run_execute
-
     now = now or timezone.now()
     limit = now - timedelta(seconds=settings.TRAINING_STALL_SECONDS)
     stalled = list(
