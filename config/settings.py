@@ -269,7 +269,8 @@ SPECTACULAR_SETTINGS = {
         "TrainingRunStatusEnum": "training.models.TrainingRun.Status",
         "TrainingRunTriggerEnum": "training.models.TrainingRun.Trigger",
         "GeneratorKindEnum": "generation.models.Generator.Kind",
-        "GenerationJobStatusEnum": "generation.models.GenerationJob.Status",
+        # Import and generation jobs share their statuses: one enum, by its first name.
+        "ImportJobStatusEnum": "annotation.models.ImportJob.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -1220,7 +1220,7 @@ export interface components {
         FormatEnum: "trl_jsonl" | "trl_chat_jsonl" | "parquet" | "raw_rankings" | "hf_dataset";
         GenerationJob: {
             readonly id: number;
-            readonly status: components["schemas"]["GenerationJobStatusEnum"];
+            readonly status: components["schemas"]["ImportJobStatusEnum"];
             readonly plan: components["schemas"]["PlanStepOutput"][];
             readonly prompts_total: number;
             readonly samples_total: number;
@@ -1255,7 +1255,7 @@ export interface components {
         };
         GenerationJobDetail: {
             readonly id: number;
-            readonly status: components["schemas"]["GenerationJobStatusEnum"];
+            readonly status: components["schemas"]["ImportJobStatusEnum"];
             readonly plan: components["schemas"]["PlanStepOutput"][];
             readonly prompts_total: number;
             readonly samples_total: number;
@@ -1286,15 +1286,6 @@ export interface components {
             /** @description The first 50 failed samples. */
             readonly failures: components["schemas"]["FailureOutput"][];
         };
-        /**
-         * @description * `queued` - Queued
-         *     * `running` - Running
-         *     * `succeeded` - Succeeded
-         *     * `failed` - Failed
-         *     * `cancelled` - Cancelled
-         * @enum {string}
-         */
-        GenerationJobStatusEnum: "queued" | "running" | "succeeded" | "failed" | "cancelled";
         /**
          * @description An object nested in an input: in a JSON body, an object; in a multipart body, one
          *     part holding that object as JSON, validated by this same serializer.
@@ -1440,7 +1431,7 @@ export interface components {
         };
         ImportJob: {
             readonly id: number;
-            readonly status: components["schemas"]["GenerationJobStatusEnum"];
+            readonly status: components["schemas"]["ImportJobStatusEnum"];
             /** @description As uploaded: it names the format. */
             readonly file_name: string;
             readonly file_size: number;
@@ -1464,6 +1455,15 @@ export interface components {
             /** Format: date-time */
             readonly finished_at: string | null;
         };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         *     * `cancelled` - Cancelled
+         * @enum {string}
+         */
+        ImportJobStatusEnum: "queued" | "running" | "succeeded" | "failed" | "cancelled";
         ImportReport: {
             format: string;
             kind: components["schemas"]["ImportReportKindEnum"];
