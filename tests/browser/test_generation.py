@@ -73,4 +73,4 @@ def test_an_admin_generates_completions_that_an_annotator_ranks(
     expect(annotator.get_by_text("Nothing left for you to rank here.")).to_be_visible()
     ranking = Ranking.objects.get(prompt_id=prompt_id)
     generated = set(GenerationSample.objects.values_list("completion_id", flat=True))
-    assert {c for tier in ranking.tiers for c in tier} == generated == set(shown)
+    assert {c for tier in ranking.tiers or [] for c in tier} == generated == set(shown)
