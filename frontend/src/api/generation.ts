@@ -55,6 +55,10 @@ export function generationJobAction(
   return request<GenerationJob>('POST', `${project(projectId)}/generation-jobs/${jobId}/${action}/`);
 }
 
+export function retryFailedSamples(projectId: number, jobId: number): Promise<Schemas['GenerationRetry']> {
+  return request<Schemas['GenerationRetry']>('POST', `${project(projectId)}/generation-jobs/${jobId}/retry-failed/`);
+}
+
 export function getLeaderboard(projectId: number, category: string, signal?: AbortSignal): Promise<Leaderboard> {
   const query = { category: category || undefined };
   return request<Leaderboard>('GET', `${project(projectId)}/leaderboard/`, options(signal, { query }));

@@ -2,6 +2,7 @@ import { useState, type SubmitEvent } from 'react';
 import {
   ACTIVE_JOB_STATUSES,
   generationJobAction,
+  retryFailedSamples,
   startGenerationJob,
   type GenerationJob,
   type Generator,
@@ -27,6 +28,11 @@ export function GenerationJobs({ projectId, generators, jobs, onChanged }: JobsP
       .filter((step) => step.samples > 0);
     const job = await action.run('start', () => startGenerationJob(projectId, plan));
     if (job) onChanged(job);
+  }
+
+  async function retry(job: GenerationJob) {
+    const answer = await action.run(`retry-${job.id}`, () => retryFailedSamples(projectId, job.id));
+    if (answer) onChanged(answer.job);
   }
 
   async function act(job: GenerationJob, verb: 'cancel' | 'resume') {
@@ -95,6 +101,11 @@ export function GenerationJobs({ projectId, generators, jobs, onChanged }: JobsP
                     Resume
                   </button>
                 ) : null}
+                {job.samples_failed > 0 && !ACTIVE_JOB_STATUSES.has(job.status) && (
+                  <button className="button" type="button" onClick={() => void retry(job)}>
+                    Retry {job.samples_failed} failed
+                  </button>
+                )}
               </td>
             </tr>
           ))}

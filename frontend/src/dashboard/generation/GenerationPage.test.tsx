@@ -78,6 +78,22 @@ describe('GenerationPage', () => {
     ]);
   });
 
+  it('asks again for the samples that failed', async () => {
+    const backend = backendWithGeneration();
+    const failed = job({ status: 'succeeded', samples_done: 4, samples_failed: 2 });
+    backend.overrides.set('GET generation-jobs/', () => jsonResponse(200, [failed]));
+    backend.overrides.set('POST generation-jobs/9/retry-failed/', () =>
+      jsonResponse(200, { retried: 2, job: { ...failed, status: 'queued' } }),
+    );
+    renderAt('/projects/5/generation');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Retry 2 failed' }, LOAD));
+    expect(backend.calls('POST', 'generation-jobs/9/retry-failed/')).toHaveLength(1);
+    const jobs = screen.getByRole('table', { name: 'Generation jobs' });
+    expect(await within(jobs).findByText('queued')).toBeInTheDocument();
+  });
+
   it('shows a refused generator’s error next to its field', async () => {
     const backend = backendWithGeneration();
     backend.overrides.set('POST generators/', () =>
