@@ -68,6 +68,15 @@ RULES_BEYOND_THE_SCHEMA = {
         "(min_prompt_tokens under max_length, ...)"
     ),
     "POST /api/v1/projects/{project_id}/score/": "an active model, or model names one",
+    "POST /api/v1/projects/{project_id}/generators/": (
+        "a base_url for an OpenAI-compatible generator, a model of RANKWISE_GENERATOR_MODELS "
+        "for a local one"
+    ),
+    "PATCH /api/v1/projects/{project_id}/generators/{generator_id}/": (
+        "a base_url for an OpenAI-compatible generator, a model of RANKWISE_GENERATOR_MODELS "
+        "for a local one"
+    ),
+    "POST /api/v1/projects/{project_id}/generation-jobs/": "generators of the project",
 }
 
 # Each signed-in role's API token, known before the world exists: schemathesis asks the

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.permissions import IsProjectResearcher, ProjectScoped
-from config.fields import InputModelSerializer, StrictCharField, StrictJSONField
+from config.fields import InputModelSerializer, StrictCharField
 from config.schema import conflict_responses
 from generation.models import Generator
 from generation.selectors import generators_of
@@ -35,7 +35,12 @@ class GeneratorInput(InputModelSerializer):
         write_only=True,
         help_text="Stored encrypted and never shown; empty removes it. Or name api_key_env.",
     )
-    stop = StrictJSONField(required=False, help_text="Up to 8 stop strings.")
+    stop = serializers.ListField(
+        child=StrictCharField(max_length=200),
+        required=False,
+        max_length=MAX_STOPS,
+        help_text="Up to 8 stop strings.",
+    )
     # Not Django's URL validator: it refuses the host names servers have inside a compose
     # network or a cluster (http://vllm:8000/v1).
     base_url = StrictCharField(
@@ -51,13 +56,6 @@ class GeneratorInput(InputModelSerializer):
     class Meta:
         model = Generator
         fields = [*FIELDS, "api_key"]
-
-    def validate_stop(self, value: Any) -> list[str]:
-        if not isinstance(value, list) or not all(isinstance(s, str) and s for s in value):
-            raise serializers.ValidationError("Give a list of non-empty strings.")
-        if len(value) > MAX_STOPS:
-            raise serializers.ValidationError(f"Give at most {MAX_STOPS} stop strings.")
-        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # The model's unique (project, name) is the service's to check: no project here.

@@ -32,10 +32,11 @@ class PlanStepInput(NestedInput):
 
 @extend_schema_serializer(component_name="GenerationJobCreate")
 class JobInput(serializers.Serializer):
-    plan = PlanStepInput(
-        many=True,
-        allow_empty=False,
-        max_length=MAX_PLAN_STEPS,  # type: ignore[call-arg]  # ListSerializer takes it
+    # A ListField, not many=True: the schema then says minItems and maxItems.
+    plan = serializers.ListField(
+        child=PlanStepInput(),
+        min_length=1,
+        max_length=MAX_PLAN_STEPS,
         help_text="K completions per prompt: each generator's samples (2 samples x 2 models).",
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,8 +18,12 @@ MAX_RESAMPLES = 1000
 
 
 class LeaderboardQuery(serializers.Serializer):
-    category = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    resamples = serializers.IntegerField(required=False, min_value=0, max_value=MAX_RESAMPLES)
+    category = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="An item metadata key."
+    )
+    resamples = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_RESAMPLES, help_text="Bootstrap resamples (200)."
+    )
 
 
 class StandingOutput(serializers.Serializer):
@@ -84,10 +88,7 @@ class LeaderboardView(ProjectScoped, APIView):
     permission_classes = [IsProjectResearcher]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("category", str, description="An item metadata key to split by."),
-            OpenApiParameter("resamples", int, description="Bootstrap resamples (200)."),
-        ],
+        parameters=[LeaderboardQuery],
         responses=LeaderboardOutput,
     )
     def get(self, request: Request, project_id: int) -> Response:

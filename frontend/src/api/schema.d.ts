@@ -1353,7 +1353,7 @@ export interface components {
             top_p?: number;
             max_tokens?: number;
             /** @description Up to 8 stop strings. */
-            stop?: unknown;
+            stop?: string[];
             /**
              * Format: int64
              * @description Base seed: sample i of a prompt asks for a seed derived from it, the prompt and i. Null: derived from the prompt and i alone.
@@ -1900,7 +1900,7 @@ export interface components {
             top_p?: number;
             max_tokens?: number;
             /** @description Up to 8 stop strings. */
-            stop?: unknown;
+            stop?: string[];
             /**
              * Format: int64
              * @description Base seed: sample i of a prompt asks for a seed derived from it, the prompt and i. Null: derived from the prompt and i alone.
@@ -5086,7 +5086,7 @@ export interface operations {
     v1_projects_leaderboard_retrieve: {
         parameters: {
             query?: {
-                /** @description An item metadata key to split by. */
+                /** @description An item metadata key. */
                 category?: string;
                 /** @description Bootstrap resamples (200). */
                 resamples?: number;
