@@ -23,7 +23,10 @@ RUN useradd --create-home --uid 1000 rankwise && mkdir -p /data && chown rankwis
 RUN pip install "${TORCH_SPEC}" ${PIP_TORCH_ARGS}
 COPY pyproject.toml README.md manage.py ./
 COPY config ./config
+COPY projects ./projects
 COPY annotation ./annotation
+COPY preferences ./preferences
+COPY dataset_versions ./dataset_versions
 COPY training ./training
 RUN pip install .
 COPY --from=frontend /app/frontend/dist ./frontend/dist

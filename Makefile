@@ -71,6 +71,8 @@ test: install-test frontend chromium
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# The apps' one-way dependencies and the Django-free packages ([tool.importlinter]).
+	$(BIN)/lint-imports
 	cd frontend && npm run --silent lint
 
 typecheck:

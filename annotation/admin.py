@@ -4,48 +4,15 @@ from annotation.models import (
     AnnotatorPreferences,
     Assignment,
     Completion,
-    DatasetPair,
-    DatasetRanking,
-    DatasetVersion,
-    ExportJob,
     ImportJob,
-    Membership,
-    Project,
     Prompt,
-    PromptConsensus,
     Ranking,
-    RankingExpansion,
 )
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
-
-
-@admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
-    list_display = [
-        "name", "slug", "raters_per_item", "allow_ties", "gold_rate", "created_at", "archived_at",
-    ]  # fmt: skip
-    list_filter = [("archived_at", admin.EmptyFieldListFilter)]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline]
 
 
 @admin.register(AnnotatorPreferences)
 class AnnotatorPreferencesAdmin(admin.ModelAdmin):
     list_display = ["user", "advance_after_rank", "updated_at"]
-
-
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "project", "role", "created_at"]
-    list_filter = ["role", "project"]
-    list_select_related = ["user", "project"]
-    autocomplete_fields = ["user", "project"]
 
 
 class CompletionInline(admin.StackedInline):
@@ -87,39 +54,6 @@ class RankingAdmin(admin.ModelAdmin):
     raw_id_fields = ["prompt", "annotator", "project"]
 
 
-@admin.register(RankingExpansion)
-class RankingExpansionAdmin(admin.ModelAdmin):
-    list_display = ["ranking", "revision"]
-    raw_id_fields = ["ranking"]
-
-
-@admin.register(DatasetVersion)
-class DatasetVersionAdmin(admin.ModelAdmin):
-    list_display = ["project", "number", "name", "status", "content_hash", "created_at"]
-    list_filter = ["project", "status"]
-    readonly_fields = ["content_hash", "counts"]
-
-
-@admin.register(DatasetPair)
-class DatasetPairAdmin(admin.ModelAdmin):
-    list_display = ["version", "prompt", "chosen", "rejected", "weight", "split"]
-    list_filter = ["split"]
-    raw_id_fields = ["version", "prompt", "chosen", "rejected", "ranking"]
-
-
-@admin.register(DatasetRanking)
-class DatasetRankingAdmin(admin.ModelAdmin):
-    list_display = ["version", "ranking", "revision"]
-    raw_id_fields = ["version", "ranking"]
-
-
-@admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
-    list_display = ["version", "format", "status", "rows_done", "rows_total", "created_at"]
-    list_filter = ["status", "format"]
-    raw_id_fields = ["version"]
-
-
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
     list_display = [
@@ -129,9 +63,3 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ["status", "project"]
     list_select_related = ["project"]
     raw_id_fields = ["project", "created_by"]
-
-
-@admin.register(PromptConsensus)
-class PromptConsensusAdmin(admin.ModelAdmin):
-    list_display = ["prompt", "method", "raters", "kendall_w", "computed_at"]
-    raw_id_fields = ["prompt", "project"]

@@ -11,5 +11,3 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # jobs with a local model go to "generation", which a GPU worker may consume as well.
 app.conf.task_queues = (Queue("default"), Queue("training"), Queue("generation"))
 app.autodiscover_tasks()
-app.autodiscover_tasks(related_name="export_tasks")
-app.autodiscover_tasks(related_name="import_tasks")

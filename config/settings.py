@@ -45,7 +45,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    # The apps in the order of the pipeline; each imports only the ones above it
+    # (docs/ARCHITECTURE.md, enforced by import-linter in `make lint`).
+    "projects",
     "annotation",
+    "preferences",
+    "dataset_versions",
     "training",
     "generation",
 ]
@@ -237,7 +242,7 @@ if DEBUG:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "annotation.authentication.ProjectTokenAuthentication",
+        "projects.authentication.ProjectTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": _RENDERERS,
@@ -262,7 +267,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "RoleEnum": "annotation.models.Role",
+        "RoleEnum": "projects.models.Role",
         "FlagReasonEnum": "annotation.models.Ranking.FlagReason",
         "RankingKindEnum": "annotation.models.Ranking.Kind",
         "ReviewStatusEnum": "annotation.models.Ranking.Review",
@@ -312,25 +317,25 @@ PIPELINE_EVERY_SECONDS = float(env.integer("RANKWISE_PAIRS_EVERY_SECONDS", 300, 
 CELERY_BEAT_SCHEDULE = {
     "expire-leases": {"task": "annotation.tasks.leases_expire", "schedule": 60.0},
     "update-consensus": {
-        "task": "annotation.tasks.consensus_update_all",
+        "task": "preferences.tasks.consensus_update_all",
         "schedule": PIPELINE_EVERY_SECONDS,
     },
     "expand-pairs": {
-        "task": "annotation.tasks.pairs_expand_all",
+        "task": "preferences.tasks.pairs_expand_all",
         "schedule": PIPELINE_EVERY_SECONDS,
     },
     # Versions whose build died with its worker (or whose task was lost) turn failed.
     "fail-stale-dataset-builds": {
-        "task": "annotation.tasks.dataset_versions_fail_stale",
+        "task": "dataset_versions.tasks.dataset_versions_fail_stale",
         "schedule": 600.0,
     },
     # Import jobs whose worker died turn failed (their transaction rolled back).
     "fail-orphaned-import-jobs": {
-        "task": "annotation.import_tasks.import_jobs_fail_orphaned",
+        "task": "annotation.tasks.import_jobs_fail_orphaned",
         "schedule": 60.0,
     },
     "clear-expired-sessions": {
-        "task": "annotation.tasks.sessions_clear_expired",
+        "task": "projects.tasks.sessions_clear_expired",
         "schedule": 6 * 3600.0,
     },
     "check-training-runs": {"task": "training.tasks.training_runs_check", "schedule": 30.0},

@@ -8,7 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.db import connection
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
@@ -96,3 +102,25 @@ def handler500(request: HttpRequest) -> HttpResponse:
     from django.views.defaults import server_error
 
     return server_error(request)
+
+
+# The models that left the annotation app (issue 18), by the app that holds them now.
+MOVED_ADMIN_MODELS = {
+    "project": "projects",
+    "membership": "projects",
+    "rankingexpansion": "preferences",
+    "promptconsensus": "preferences",
+    "datasetversion": "dataset_versions",
+    "datasetpair": "dataset_versions",
+    "datasetranking": "dataset_versions",
+    "exportjob": "dataset_versions",
+}
+
+
+def admin_moved(request: HttpRequest, model: str, rest: str) -> HttpResponsePermanentRedirect:
+    """An admin address from before the app split: the same page under the model's new app
+    (bookmarks and links in old notes keep working for a release)."""
+    query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
+    return HttpResponsePermanentRedirect(
+        f"/admin/{MOVED_ADMIN_MODELS[model]}/{model}/{rest}{query}"
+    )

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from annotation.models import Completion, Project, Prompt
+from annotation.models import Completion, Prompt
+from projects.models import Project
 
 
 class Generator(models.Model):

@@ -8,10 +8,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from annotation.models import Completion, Project, Ranking
+from annotation.models import Completion, Ranking
 from generation.engine.leaderboard import Board, Game, board_compute, ranking_games
 from generation.models import GenerationJob, GenerationSample, Generator
 from generation.services.jobs import is_stalled
+from projects.models import Project
 
 MAX_FAILURES_LISTED = 50
 MAX_CATEGORIES = 20

@@ -13,8 +13,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import override_settings
 
-from annotation.models import Project, Ranking, Role
+from annotation.models import Ranking
 from config.celery import app as celery_app
+from projects.models import Project, Role
 from tests.factories import (
     DatasetVersionFactory,
     ExportJobFactory,

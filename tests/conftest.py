@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from annotation.models import Role
+from projects.models import Role
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 

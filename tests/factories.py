@@ -11,16 +11,13 @@ from annotation.models import (
     AnnotatorPreferences,
     Assignment,
     Completion,
-    DatasetVersion,
-    ExportJob,
     ImportJob,
-    Membership,
-    Project,
     Prompt,
     Ranking,
-    Role,
 )
+from dataset_versions.models import DatasetVersion, ExportJob
 from generation.models import GenerationJob, Generator
+from projects.models import Membership, Project, Role
 from training.models import (
     Dispute,
     ModelVersion,

@@ -4,10 +4,12 @@ from django.contrib import admin
 
 # Derived rows keyed by a composite primary key, which Django's admin cannot show: a
 # ranking's pairs follow from the ranking, which is in the admin.
-NOT_IN_ADMIN = {"annotation.rankingpair"}
+NOT_IN_ADMIN = {"preferences.rankingpair"}
 
 
-@pytest.mark.parametrize("app_label", ["annotation", "training"])
+@pytest.mark.parametrize(
+    "app_label", ["projects", "annotation", "preferences", "dataset_versions", "training"]
+)
 def test_every_model_of_rankwise_is_in_django_admin(app_label):
     for model in apps.get_app_config(app_label).get_models():
         if model._meta.label_lower not in NOT_IN_ADMIN:
@@ -18,10 +20,18 @@ def test_every_model_of_rankwise_is_in_django_admin(app_label):
 def test_the_admin_pages_render(admin_client, project):
     for path in (
         "/admin/",
-        "/admin/annotation/project/",
-        f"/admin/annotation/project/{project.id}/change/",
+        "/admin/projects/project/",
+        f"/admin/projects/project/{project.id}/change/",
     ):
         assert admin_client.get(path).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_admin_address_from_before_the_app_split_leads_to_the_moved_model(admin_client, project):
+    response = admin_client.get(f"/admin/annotation/project/{project.id}/change/?a=1")
+    assert response.status_code == 301
+    assert response["Location"] == f"/admin/projects/project/{project.id}/change/?a=1"
+    assert admin_client.get("/admin/annotation/prompt/").status_code == 200
 
 
 # Endings that take "es", not a bare "s", in the plural (class → classes, box → boxes).

@@ -108,3 +108,10 @@ def test_the_dockerfile_copies_paths_that_exist():
     for source in re.findall(r"^COPY (?!--from)(.+) \S+$", dockerfile, flags=re.MULTILINE):
         for path in source.split():
             assert (ROOT / path.rstrip("/")).exists(), path
+
+
+def test_the_dockerfile_copies_every_app_of_the_project():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, flags=re.MULTILINE))
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py")}
+    assert apps <= copied, apps - copied

@@ -2,7 +2,7 @@
 on the caller's own project, on another project, and with another project's object ids.
 
 A new endpoint fails ``test_every_api_route_and_method_is_classified`` until it is given
-its least role in ACCESS below. Conventions checked (see annotation.permissions): signed
+its least role in ACCESS below. Conventions checked (see projects.permissions): signed
 out is DRF's "not_authenticated" (401 or 403); outside a project, or with an id of another
 project's object, 404 (ids do not leak); a member without the role, 403; superusers are
 admins of every project.

@@ -2,7 +2,8 @@
 
 import pytest
 
-from annotation.models import DatasetVersion, Role
+from dataset_versions.models import DatasetVersion
+from projects.models import Role
 
 pytestmark = pytest.mark.django_db
 

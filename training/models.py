@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from annotation.models import DatasetVersion, Project
+from dataset_versions.models import DatasetVersion
+from projects.models import Project
 
 
 class TrainingSettings(models.Model):

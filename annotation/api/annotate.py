@@ -11,19 +11,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.models import Assignment, Ranking
-from annotation.permissions import (
-    IsProjectAdmin,
-    IsProjectAnnotator,
-    IsProjectResearcher,
-    ProjectScoped,
-)
 from annotation.selectors import (
     annotator_progress,
     completions_in_order,
     rankings_visible_to,
+    rankings_with_authors,
     review_queue,
 )
-from annotation.services.projects import ProjectArchived
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import (
     ItemFull,
@@ -35,6 +29,13 @@ from annotation.services.rankings import (
 )
 from config.fields import StrictCharField, StrictIntegerField, StrictJSONField
 from config.schema import conflict_responses
+from projects.permissions import (
+    IsProjectAdmin,
+    IsProjectAnnotator,
+    IsProjectResearcher,
+    ProjectScoped,
+)
+from projects.services.projects import ProjectArchived
 
 
 @extend_schema_serializer(component_name="ItemCompletion")
@@ -335,11 +336,7 @@ class ReviewView(APIView):
     def post(self, request: Request, project_id: int, ranking_id: int) -> Response:
         data = ReviewInput(data=request.data)
         data.is_valid(raise_exception=True)
-        flagged = get_object_or_404(
-            Ranking.objects.select_related("prompt", "annotator"),
-            project_id=project_id,
-            pk=ranking_id,
-        )
+        flagged = get_object_or_404(rankings_with_authors(project_id=project_id), pk=ranking_id)
         ranking = flag_review(
             ranking=flagged, status=Ranking.Review(data.validated_data["review_status"])
         )

@@ -15,9 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.services.auth import token_issue, token_revoke, token_rotate, user_sign_out
+from annotation.services.sessions import user_sign_out
 from config.fields import StrictCharField
 from config.throttling import sign_in_attempt
+from projects.services.auth import token_issue, token_revoke, token_rotate
 
 
 @extend_schema_serializer(component_name="User")

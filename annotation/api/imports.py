@@ -20,7 +20,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.models import ImportJob
-from annotation.permissions import IsProjectAdmin, ProjectScoped
 from annotation.services.import_jobs import (
     ImportJobFinished,
     import_job_cancel,
@@ -31,6 +30,7 @@ from annotation.services.imports import ImportInvalid, items_import
 from config.api import error_body
 from config.fields import StrictBooleanField
 from config.schema import conflict_responses
+from projects.permissions import IsProjectAdmin, ProjectScoped
 
 # Room for the multipart envelope around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024

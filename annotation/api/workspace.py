@@ -18,11 +18,11 @@ from rest_framework.views import APIView
 
 from annotation.api.annotate import CompletionOutput, PromptOutput
 from annotation.models import Ranking
-from annotation.permissions import IsProjectAnnotator, ProjectScoped
+from annotation.selectors import annotator_history, annotator_preferences, annotator_ranked_item
 from annotation.services.preferences import preferences_update
-from annotation.workspace import annotator_history, annotator_preferences, annotator_ranked_item
 from config.fields import StrictBooleanField
 from config.schema import schema_keywords
+from projects.permissions import IsProjectAnnotator, ProjectScoped
 
 
 def _user_id(request: Request) -> int:

@@ -27,7 +27,8 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from annotation.models import ImportJob, Project
+from annotation import tasks
+from annotation.models import ImportJob
 from annotation.services.imports import (
     ImportInvalid,
     ImportProgress,
@@ -36,6 +37,7 @@ from annotation.services.imports import (
     items_import,
 )
 from config.errors import Conflict
+from projects.models import Project
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +83,6 @@ def import_job_create(
     The file is copied to storage in chunks, never whole in memory. The worker starts once
     the job row is committed.
     """
-    from annotation.import_tasks import import_job_run  # the task module imports this one
 
     file_type = import_file_type(file_name)
     import_source_name(source, file_type)
@@ -99,7 +100,7 @@ def import_job_create(
     try:
         with transaction.atomic():
             job.save()
-            transaction.on_commit(lambda: import_job_run.delay(job.pk))
+            transaction.on_commit(lambda: tasks.import_job_run.delay(job.pk))
     except BaseException:
         job.file.delete(save=False)
         raise

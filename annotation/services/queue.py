@@ -21,9 +21,11 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from annotation.models import Assignment, Completion, Membership, Project, Prompt, Ranking
-from annotation.services.projects import project_ensure_open
+from annotation.models import Assignment, Completion, Prompt, Ranking
 from config import sql
+from projects.models import Membership, Project
+from projects.services.periodic import projects_each
+from projects.services.projects import project_ensure_open
 
 
 def display_order_for(*, annotator_id: int, prompt_id: int, completion_ids: list[int]) -> list[int]:
@@ -253,3 +255,14 @@ def _sql(name: str) -> str:
         "completion_ids": f"SELECT id FROM {completion} WHERE prompt_id = %s",
         "claim": f"UPDATE {prompt} SET claim_count = claim_count + 1 WHERE id = %s",
     }[name]
+
+
+def assignments_expire_all() -> int:
+    """Expire the overdue leases of every project, each project in its own transaction."""
+    now = timezone.now()
+
+    def expire(project_id: int) -> int:
+        with transaction.atomic():
+            return assignments_expire(project_id=project_id, now=now)
+
+    return sum(projects_each(expire, job="lease expiry").done.values())

@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 
-from annotation.models import Assignment, Completion, Project, Prompt, Ranking
-from annotation.services.projects import project_ensure_open
+from annotation.models import Assignment, Completion, Prompt, Ranking
 from config import sql
 from config.errors import Conflict
+from projects.models import Project
+from projects.services.projects import project_ensure_open
 
 
 class LeaseLost(Conflict):

@@ -124,7 +124,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from annotation.models import Project
+    from projects.models import Project
 
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (e.g. .../rankwise_bench).")

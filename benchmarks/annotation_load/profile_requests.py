@@ -91,7 +91,7 @@ def _profiler_token(project_id: int) -> str:
     from django.contrib.auth.models import User
     from rest_framework.authtoken.models import Token
 
-    from annotation.models import Membership, Role
+    from projects.models import Membership, Role
 
     user, _ = User.objects.get_or_create(username="load-profiler")
     Membership.objects.get_or_create(
@@ -109,7 +109,9 @@ def _cycle(client: Any, project_id: int, tallies: dict[str, Tally]) -> None:
 
     with CaptureQueriesContext(connection) as captured:
         started, cpu = time.perf_counter(), time.process_time()
-        response = client.post(f"/api/v1/projects/{project_id}/next/")
+        response = client.post(
+            f"/api/v1/projects/{project_id}/next/", content_type="application/json"
+        )
         tallies["next"].add(
             time.perf_counter() - started, time.process_time() - cpu, captured.captured_queries
         )

@@ -83,7 +83,8 @@ def _django_setup(url: str) -> None:
 
 
 def _already_built(items: int) -> dict[str, Any] | None:
-    from annotation.models import Project, Prompt
+    from annotation.models import Prompt
+    from projects.models import Project
 
     if not SETUP_FILE.is_file():
         return None
@@ -121,7 +122,7 @@ def _vacuum_analyze(tables: list[str]) -> None:
 
 
 def _project_create(raters_per_item: int) -> int:
-    from annotation.models import Project
+    from projects.models import Project
 
     project = Project.objects.create(
         name="Annotation load test",
@@ -137,7 +138,7 @@ def _annotators_create(project_id: int, count: int) -> list[dict[str, Any]]:
     from django.contrib.auth.models import User
     from rest_framework.authtoken.models import Token
 
-    from annotation.models import Membership, Role
+    from projects.models import Membership, Role
 
     # One hash for all: 200 PBKDF2 rounds would cost a minute and test nothing.
     password = make_password(PASSWORD)

@@ -22,17 +22,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from annotation.services.agreement import consensus_agreement_batch
-from annotation.services.consensus import (
+from preferences.maths.agreement import consensus_agreement_batch
+from preferences.maths.consensus import (
     bradley_terry,
     consensus_batch,
     consensus_pairs_batch,
     pair_counts,
     present_of,
-    ranked_pairs_batch,
-    rater_weights,
     strength_tiers,
 )
+from preferences.maths.ranked_pairs import ranked_pairs_batch
+from preferences.maths.reliability import rater_weights
 
 
 def _arguments() -> argparse.Namespace:

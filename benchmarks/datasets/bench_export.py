@@ -31,8 +31,9 @@ import pyarrow.parquet as pq  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from annotation.models import DatasetVersion, Project  # noqa: E402
-from annotation.services.exports import parquet_write, version_pairs  # noqa: E402
+from dataset_versions.models import DatasetVersion  # noqa: E402
+from dataset_versions.services.export_writers import parquet_write, version_pairs  # noqa: E402
+from projects.models import Project  # noqa: E402
 
 SLUG = "bench-export"
 K = 4

@@ -87,7 +87,7 @@ def _build(args: argparse.Namespace) -> int:
     from django.contrib.auth.models import User
     from django.db import connection, transaction
 
-    from annotation.models import Membership, Project
+    from projects.models import Membership, Project
 
     with transaction.atomic():
         project = Project.objects.create(name="bench", slug="bench", raters_per_item=args.raters)
@@ -149,7 +149,7 @@ def _floor(project_id: int) -> int:
     """Only the expansion: the same lateral join, into an unlogged scratch table."""
     from django.db import connection, transaction
 
-    from annotation.services.pairs import _TIER_PAIRS
+    from preferences.services.pairs import _TIER_PAIRS
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_pairs_floor")
@@ -175,10 +175,10 @@ def main() -> None:
     _database_create(url)
     _django_setup(url)
 
-    from annotation.models import Project
-    from annotation.services.consensus_store import consensus_update
-    from annotation.services.datasets import Rule, dataset_version_create
-    from annotation.services.pairs import pairs_expand
+    from dataset_versions.services.datasets import Rule, dataset_version_create
+    from preferences.services.consensus_store import consensus_update
+    from preferences.services.pairs import pairs_expand
+    from projects.models import Project
 
     print(f"load average before: {os.getloadavg()}  cpus: {os.cpu_count()}")
     results: dict[str, float] = {}

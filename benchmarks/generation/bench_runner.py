@@ -134,11 +134,11 @@ def _job(base_url: str, requests: int, concurrency: int) -> tuple[float, dict[st
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from annotation.models import Project
     from annotation.services.imports import items_import
     from generation.models import GenerationJob, Generator
     from generation.services.execute import generation_job_execute
     from generation.services.jobs import generation_job_create
+    from projects.models import Project
 
     Project.objects.filter(slug="generation-bench").delete()
     project = Project.objects.create(name="generation bench", slug="generation-bench")

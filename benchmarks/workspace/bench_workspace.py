@@ -111,7 +111,8 @@ def _project_create(data: Path) -> tuple[int, int]:
     from django.core.management import call_command
     from django.db import transaction
 
-    from annotation.models import Completion, Membership, Project, Prompt, Role
+    from annotation.models import Completion, Prompt
+    from projects.models import Membership, Project, Role
 
     call_command("migrate", verbosity=0)
     user, _ = get_user_model().objects.get_or_create(username=USERNAME)

@@ -12,12 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import InputModelSerializer, StrictCharField
 from config.schema import conflict_responses
 from generation.models import Generator
 from generation.selectors import generators_of
 from generation.services import generators
+from projects.permissions import IsProjectResearcher, ProjectScoped
 
 FIELDS = [
     "name", "kind", "base_url", "model", "endpoint", "api_key_env", "temperature", "top_p",

@@ -11,13 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import NestedInput, StrictIntegerField
 from config.schema import conflict_responses
 from generation.models import GenerationJob
 from generation.selectors import job_eta_seconds, job_failures, job_stalled, jobs_of
 from generation.services import jobs
 from generation.services.jobs import MAX_SAMPLES
+from projects.permissions import IsProjectResearcher, ProjectScoped
 
 MAX_PLAN_STEPS = 16
 

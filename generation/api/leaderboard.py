@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.permissions import IsProjectResearcher, ProjectScoped
 from generation.engine.leaderboard import Board
 from generation.selectors import leaderboard_compute
+from projects.permissions import IsProjectResearcher, ProjectScoped
 
 MAX_RESAMPLES = 1000
 

@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from annotation.models import Project
 from config.errors import Conflict
 from generation.engine.orchestrate import works_run
 from generation.engine.types import (
@@ -25,6 +24,7 @@ from generation.engine.types import (
 )
 from generation.models import Generator
 from generation.services.secrets import KeyUnreadable, api_key_decrypt, api_key_encrypt
+from projects.models import Project
 
 SETTABLE = {
     "name", "kind", "base_url", "model", "endpoint", "api_key_env", "temperature", "top_p",

@@ -18,9 +18,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from annotation.models import Project, Prompt
+from annotation.models import Prompt
 from config.errors import Conflict
 from generation.models import GenerationJob, GenerationSample, Generator
+from projects.models import Project
 
 MAX_SAMPLES = 16
 INSERT_BATCH = 5000

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from django.db import connection, transaction
 from django.db.models import Model
 
+from annotation.formats import CompletionIn, completions_hash
 from annotation.models import Completion, Prompt
-from annotation.services.import_formats import CompletionIn, completions_hash
 from generation.models import GenerationSample
 
 MIN_DISTINCT = 2

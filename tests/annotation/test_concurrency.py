@@ -8,9 +8,10 @@ from django.db import connection, connections
 from django.db.models import Count
 from rest_framework.test import APIClient
 
-from annotation.models import Assignment, Prompt, Ranking, Role
+from annotation.models import Assignment, Prompt, Ranking
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
+from projects.models import Role
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory, item_with_completions
 from tests.shared_data import ALPACA_K4 as ALPACA
 

@@ -9,7 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from annotation.models import Completion, Prompt, Ranking, Role
+from annotation.models import Completion, Prompt, Ranking
+from projects.models import Role
 from tests.factories import ImportRecordFactory, PairRecordFactory, UserFactory
 from tests.shared_data import ALPACA_K4 as ALPACA
 

@@ -8,13 +8,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from annotation.formats import ITEM_KEYS, PAIR_KEYS
 from annotation.models import Prompt, Ranking
-from annotation.services.import_formats import ITEM_KEYS, PAIR_KEYS
 from annotation.services.imports import items_import
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = Path(__file__).parents[2] / "frontend" / "src" / "dashboard" / "importFormats.json"
+EXAMPLES = (
+    Path(__file__).parents[2] / "frontend" / "src" / "dashboard" / "items" / "importFormats.json"
+)
 FORMATS = {f["key"]: f for f in json.loads(EXAMPLES.read_text())["formats"]}
 
 

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from annotation.services.import_formats import (
+from annotation.formats import (
     CompletionIn,
     FileFormat,
     FileProblem,

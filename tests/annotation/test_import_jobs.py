@@ -13,8 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from annotation.import_tasks import import_job_run
-from annotation.models import Completion, ImportJob, Prompt, Ranking, Role
+from annotation.models import Completion, ImportJob, Prompt, Ranking
 from annotation.services.import_jobs import (
     IMPORT_JOB_LOCK,
     WORKER_LOST,
@@ -22,7 +21,9 @@ from annotation.services.import_jobs import (
     import_jobs_fail_orphaned,
 )
 from annotation.services.imports import items_import
+from annotation.tasks import import_job_run
 from config.celery import app as celery_app
+from projects.models import Role
 from tests.factories import ImportRecordFactory, PairRecordFactory, ProjectFactory, UserFactory
 
 SYNC_BYTES = 100

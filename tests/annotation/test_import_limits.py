@@ -18,8 +18,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from annotation.models import Prompt, Role
-from annotation.services.import_formats import (
+from annotation.formats import (
     FileProblem,
     RecordInvalid,
     RecordKind,
@@ -27,7 +26,9 @@ from annotation.services.import_formats import (
     record_parse,
     records_read,
 )
+from annotation.models import Prompt
 from annotation.services.imports import ImportInvalid, items_import
+from projects.models import Role
 from tests.factories import ImportRecordFactory, PairRecordFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -294,7 +295,7 @@ import io, json, sys
 from pathlib import Path
 import django
 django.setup()
-from annotation.models import Project
+from projects.models import Project
 from annotation.services.imports import ImportInvalid, items_import
 
 project = Project.objects.get(pk=int(sys.argv[1]))

@@ -12,10 +12,11 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from annotation.models import Completion, Prompt, Ranking, Role
+from annotation.models import Completion, Prompt, Ranking
 from annotation.services.imports import ImportInvalid, items_import
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
+from projects.models import Role
 from tests.factories import ImportRecordFactory, PairRecordFactory, ProjectFactory
 from tests.shared_data import HH_PAIRS
 

@@ -11,9 +11,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from annotation.models import ImportJob, Prompt, Role
+from annotation.models import ImportJob, Prompt
 from annotation.services.import_jobs import WORKER_LOST, import_jobs_fail_orphaned
 from annotation.services.imports import items_import
+from projects.models import Role
 from tests.factories import ImportRecordFactory
 from tests.workers import TrainingWorkers
 

@@ -3,9 +3,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from annotation.models import Assignment, Prompt, Ranking, Role
+from annotation.models import Assignment, Prompt, Ranking
 from annotation.services.queue import assignment_next, assignments_expire
 from annotation.services.rankings import ranking_pass, ranking_submit
+from projects.models import Role
 from tests.factories import item_with_completions
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotation.models import Assignment, Prompt, Ranking, Role
+from annotation.models import Assignment, Prompt, Ranking
 from annotation.services.queue import assignment_next
+from projects.models import Role
 from tests.factories import UserFactory, item_with_completions
 
 pytestmark = pytest.mark.django_db

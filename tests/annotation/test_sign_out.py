@@ -4,9 +4,10 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from annotation.models import Assignment, Prompt, Role
+from annotation.models import Assignment, Prompt
 from annotation.services.queue import assignment_next, assignments_release
 from annotation.services.rankings import ranking_submit
+from projects.models import Role
 from tests.factories import PASSWORD, MembershipFactory, ProjectFactory, item_with_completions
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from annotation.tasks import sessions_clear_expired
+from projects.tasks import sessions_clear_expired
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_the_beat_task_expires_overdue_leases_of_every_project(member, project):
 def test_the_beat_task_expands_the_rankings_of_every_project(member, project):
     from annotation.services.queue import assignment_next
     from annotation.services.rankings import ranking_submit
-    from annotation.tasks import pairs_expand_all
+    from preferences.tasks import pairs_expand_all
     from tests.factories import item_with_completions
 
     item_with_completions(project, k=3)
@@ -56,9 +56,9 @@ def test_the_beat_task_expands_the_rankings_of_every_project(member, project):
 
 def _ranked(project, k=2):
     """A new prompt of ``project``, ranked by a new annotator the way annotators do."""
-    from annotation.models import Role
     from annotation.services.queue import assignment_next
     from annotation.services.rankings import ranking_submit
+    from projects.models import Role
     from tests.factories import MembershipFactory, item_with_completions
 
     annotator = MembershipFactory(project=project, role=Role.ANNOTATOR).user
@@ -78,8 +78,8 @@ def _corrupt(ranking):
 
 
 def test_a_project_whose_expansion_fails_does_not_stop_the_next_one(project, caplog):
-    from annotation.models import RankingPair
-    from annotation.tasks import pairs_expand_all
+    from preferences.models import RankingPair
+    from preferences.tasks import pairs_expand_all
     from tests.factories import ProjectFactory
 
     broken = _ranked(project)
@@ -93,9 +93,9 @@ def test_a_project_whose_expansion_fails_does_not_stop_the_next_one(project, cap
 
 
 def test_a_project_whose_consensus_fails_does_not_stop_the_next_one(project, caplog):
-    from annotation.models import PromptConsensus
-    from annotation.services.pairs import pairs_expand
-    from annotation.tasks import consensus_update_all
+    from preferences.models import PromptConsensus
+    from preferences.services.pairs import pairs_expand
+    from preferences.tasks import consensus_update_all
     from tests.factories import ProjectFactory
 
     project.raters_per_item = 1

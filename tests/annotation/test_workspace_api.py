@@ -7,9 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotation.models import AnnotatorPreferences, Prompt, Ranking, Role
+from annotation.models import AnnotatorPreferences, Prompt, Ranking
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_pass, ranking_submit
+from projects.models import Role
 from tests.factories import UserFactory, item_with_completions
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,10 @@ import pytest
 from django.contrib.auth import authenticate
 from playwright.sync_api import Page, expect
 
-from annotation.models import Membership, Project, Ranking, Role
-from annotation.services.consensus_store import consensus_update
-from annotation.services.pairs import pairs_expand
+from annotation.models import Ranking
+from preferences.services.consensus_store import consensus_update
+from preferences.services.pairs import pairs_expand
+from projects.models import Membership, Project, Role
 from tests.browser.workspace_fixtures import save_artifact, sign_in
 from tests.factories import (
     CompletionFactory,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from annotation.models import Role
+from projects.models import Role
 from tests.browser.workspace_fixtures import annotation_project, sign_in, workspace_path
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
@@ -87,8 +87,8 @@ def test_an_admin_signs_in_to_django_admin_under_the_policy(watched: Watched):
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
     watched.collect()
-    page.goto("/admin/annotation/project/")
+    page.goto("/admin/projects/project/")
     expect(page.get_by_role("link", name=project.name)).to_be_visible()
     watched.collect()
-    page.goto(f"/admin/annotation/project/{project.pk}/change/")
+    page.goto(f"/admin/projects/project/{project.pk}/change/")
     expect(page.get_by_label("Name:")).to_have_value(project.name)

@@ -4,9 +4,9 @@ and scores candidates in the playground (a real Celery worker trains a tiny mode
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotation.models import Project, Role
-from annotation.services.datasets import Rule, dataset_version_create
 from annotation.services.imports import items_import
+from dataset_versions.services.datasets import Rule, dataset_version_create
+from projects.models import Project, Role
 from tests.browser.workspace_fixtures import sign_in
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory, pairs_file
 from tests.workers import TrainingWorkers

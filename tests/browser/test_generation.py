@@ -7,8 +7,9 @@ import json
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from annotation.models import Project, Ranking, Role
+from annotation.models import Ranking
 from generation.models import GenerationSample
+from projects.models import Project, Role
 from tests.browser.workspace_fixtures import completion_ids_on_screen, sign_in, wait_for_item
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.generation.servers import FaultyServer

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotation.models import Project, Role
+from projects.models import Project, Role
 from tests.browser.workspace_fixtures import sign_in
 from tests.factories import MembershipFactory, ProjectFactory, TrainingRunFactory, UserFactory
 from tests.training.engine.helpers import PAIRS, RANKINGS, tiny_config

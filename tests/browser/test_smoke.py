@@ -2,7 +2,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from annotation.models import Role
+from projects.models import Role
 from tests.factories import PASSWORD, MembershipFactory, ProjectFactory, UserFactory
 
 

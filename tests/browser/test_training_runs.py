@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from annotation.models import Project, Role
-from annotation.services.datasets import Rule, dataset_version_create
 from annotation.services.imports import items_import
+from dataset_versions.services.datasets import Rule, dataset_version_create
+from projects.models import Project, Role
 from tests.browser.workspace_fixtures import sign_in
 from tests.factories import (
     MembershipFactory,

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from playwright.sync_api import Locator, Page, expect
 
-from annotation.models import Project, Role
+from projects.models import Project, Role
 from tests.factories import (
     PASSWORD,
     CompletionFactory,

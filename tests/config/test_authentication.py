@@ -38,7 +38,7 @@ def test_a_token_on_a_project_url_is_checked_with_the_membership_in_one_statemen
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from annotation.models import Membership, Role
+    from projects.models import Membership, Role
 
     user = UserFactory()
     Membership.objects.create(project=project, user=user, role=Role.ANNOTATOR)

@@ -12,7 +12,7 @@ def test_training_tasks_are_routed_to_the_training_queue():
     route = app.amqp.router.route({}, "training.tasks.training_run_execute")
     assert route["queue"].name == "training"
     assert (
-        app.amqp.router.route({}, "annotation.tasks.sessions_clear_expired")["queue"].name
+        app.amqp.router.route({}, "projects.tasks.sessions_clear_expired")["queue"].name
         == "default"
     )
 
@@ -38,4 +38,4 @@ def test_every_beat_entry_names_a_registered_task():
 
 def test_a_worker_registers_every_task_module_of_the_apps():
     app.loader.import_default_modules()
-    assert "annotation.export_tasks.export_job_run" in app.tasks
+    assert "dataset_versions.tasks.export_job_run" in app.tasks

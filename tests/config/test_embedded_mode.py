@@ -12,8 +12,9 @@ django.setup()
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
-from annotation.models import Project, Prompt, Ranking
-from annotation.services.pairs import pairs_expand
+from projects.models import Project
+from annotation.models import Prompt, Ranking
+from preferences.services.pairs import pairs_expand
 from annotation.services.queue import assignment_next, assignments_expire
 from annotation.services.rankings import ranking_pass, ranking_submit
 from django.utils import timezone

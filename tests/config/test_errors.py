@@ -4,7 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from annotation.models import Prompt, Role
+from annotation.models import Prompt
+from projects.models import Role
 from tests.factories import UserFactory
 from training.models import TrainingRun
 

@@ -3,8 +3,8 @@
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from annotation.models import Role
 from config.api import Pagination
+from projects.models import Role
 from tests.factories import item_with_completions
 
 pytestmark = pytest.mark.django_db

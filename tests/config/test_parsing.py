@@ -5,7 +5,9 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from annotation.models import DatasetVersion, Project, Prompt, Ranking, Role
+from annotation.models import Prompt, Ranking
+from dataset_versions.models import DatasetVersion
+from projects.models import Project, Role
 from tests.factories import PASSWORD, ImportRecordFactory, UserFactory, item_with_completions
 
 pytestmark = pytest.mark.django_db

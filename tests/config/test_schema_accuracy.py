@@ -11,8 +11,9 @@ from drf_spectacular.generators import SchemaGenerator
 
 import annotation.services
 import training.services
-from annotation.models import DatasetVersion, ExportJob, Role
 from config.errors import Conflict
+from dataset_versions.models import DatasetVersion, ExportJob
+from projects.models import Role
 from tests.factories import (
     DatasetVersionFactory,
     ExportJobFactory,

@@ -9,11 +9,12 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from annotation.models import Prompt, Role
+from annotation.models import Prompt
 from annotation.services.imports import items_import
 from generation.models import GenerationJob, Generator
 from generation.services.execute import generation_job_execute
 from generation.services.secrets import api_key_decrypt
+from projects.models import Role
 from tests.factories import GeneratorFactory, ProjectFactory
 from tests.generation.conftest import prompts_import
 

@@ -11,9 +11,10 @@ from itertools import islice
 import numpy as np
 import pytest
 
-from annotation.models import Ranking, Role
+from annotation.models import Ranking
 from annotation.services.imports import items_import
 from generation.engine.leaderboard import Game, board_compute, bt_fit, ranking_games
+from projects.models import Role
 from tests.factories import MembershipFactory
 from tests.shared_data import ALPACA_K4
 

@@ -4,8 +4,8 @@ seconds."""
 
 import pytest
 
-from annotation.services.datasets import Rule, dataset_version_create
 from annotation.services.imports import items_import
+from dataset_versions.services.datasets import Rule, dataset_version_create
 from tests.factories import pairs_file
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from annotation.models import Role
+from projects.models import Role
 from training.api.views import ConfigInput
 from training.models import ModelVersion, TrainingRun
 from training.services import execute, runs

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from annotation.models import Role
+from projects.models import Role
 from tests.factories import ModelVersionFactory, ProjectFactory, TrainingSettingsFactory
 from training.models import ModelVersion, TrainingRun, TrainingSettings
 from training.services import execute, runs

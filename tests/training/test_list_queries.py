@@ -3,7 +3,7 @@ it holds (no query per run or model)."""
 
 import pytest
 
-from annotation.models import Role
+from projects.models import Role
 from tests.factories import (
     DisputeFactory,
     ModelVersionFactory,

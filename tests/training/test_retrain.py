@@ -3,11 +3,14 @@
 import pytest
 from django.db import DataError
 
-from annotation.models import DatasetVersion, Prompt, PromptConsensus, Role
-from annotation.services.datasets import Rule, dataset_version_create
+from annotation.models import Prompt
 from annotation.services.imports import items_import
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
+from dataset_versions.models import DatasetVersion
+from dataset_versions.services.datasets import Rule, dataset_version_create
+from preferences.models import PromptConsensus
+from projects.models import Role
 from tests.factories import (
     MembershipFactory,
     ModelVersionFactory,

@@ -12,9 +12,9 @@ import pytest
 from django.db import connection, connections, transaction
 from rest_framework.test import APIClient
 
-from annotation.models import Project, Role
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
+from projects.models import Project, Role
 from tests.factories import (
     DatasetVersionFactory,
     TrainingRunFactory,

@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from annotation.models import DatasetVersion, Role
-from annotation.services import datasets
-from annotation.services.datasets import Rule, dataset_version_create
 from annotation.services.queue import assignment_next
 from annotation.services.rankings import ranking_submit
+from dataset_versions.models import DatasetVersion
+from dataset_versions.services import datasets
+from dataset_versions.services.datasets import Rule, dataset_version_create
+from projects.models import Role
 from tests.factories import TrainingRunFactory, TrainingSettingsFactory, item_with_completions
 from training.engine import ConfigError, DataError
 from training.engine.evaluate import METADATA

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from annotation.models import Role
+from projects.models import Role
 from tests.factories import DatasetVersionFactory
 from training.models import TrainingRun
 

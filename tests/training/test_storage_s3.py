@@ -10,9 +10,10 @@ from django.core.files.storage import default_storage
 from moto.server import ThreadedMotoServer
 from storages.backends.s3 import S3Storage
 
-from annotation.models import ExportJob, Role
-from annotation.services.exports import export_run
 from config.storage import default_storage_from_env
+from dataset_versions.models import ExportJob
+from dataset_versions.services.exports import export_run
+from projects.models import Role
 from tests.factories import ExportJobFactory
 from training.models import ModelVersion, TrainingRun
 from training.services import execute, registry

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.permissions import IsProjectResearcher, ProjectScoped
+from projects.permissions import IsProjectResearcher, ProjectScoped
 from training.services import backbones
 
 

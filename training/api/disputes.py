@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import generics, serializers
 
-from annotation.permissions import IsProjectResearcher, ProjectScoped
+from projects.permissions import IsProjectResearcher, ProjectScoped
 from training import selectors
 from training.models import Dispute
 

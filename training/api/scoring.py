@@ -8,8 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import StrictCharField, StrictIntegerField
+from projects.permissions import IsProjectResearcher, ProjectScoped
 from training.services import scoring
 
 

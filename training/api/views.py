@@ -16,10 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.permissions import IsProjectResearcher, ProjectScoped
 from config.fields import StrictIntegerField
 from config.parsers import JSONParser
 from config.schema import conflict_responses
+from projects.permissions import IsProjectResearcher, ProjectScoped
 from training import selectors
 from training.api.config_input import ConfigInput
 from training.models import TrainingAttempt, TrainingRun

@@ -23,7 +23,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from annotation.models import Project
+from projects.models import Project
 from training.engine.config import default_backbone
 from training.models import ModelVersion
 from training.services.registry import model_local_dir

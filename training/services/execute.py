@@ -20,7 +20,8 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
-from annotation.models import Completion, DatasetPair, Prompt
+from annotation.models import Completion, Prompt
+from dataset_versions.models import DatasetPair
 from training.engine import TrainConfig, TrainResult, train
 from training.engine.evaluate import METADATA, resolve_device
 from training.models import TrainingAttempt, TrainingPoint, TrainingRun

@@ -17,7 +17,8 @@ from itertools import pairwise
 
 from django.db import transaction
 
-from annotation.models import Completion, Prompt, PromptConsensus
+from annotation.models import Completion, Prompt
+from preferences.models import PromptConsensus
 from training.models import Dispute, ModelVersion
 from training.services.scoring import scorer_for
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from annotation.models import Project
+from projects.models import Project
 from training.engine.evaluate import METADATA
 from training.models import ModelVersion, TrainingRun
 

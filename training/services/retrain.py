@@ -8,9 +8,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from annotation.models import DatasetVersion, Ranking
-from annotation.services.datasets import Rule, dataset_version_create
-from annotation.services.periodic import projects_each
+from annotation.models import Ranking
+from dataset_versions.models import DatasetVersion
+from dataset_versions.services.datasets import Rule, dataset_version_create
+from projects.services.periodic import projects_each
 from training.engine import evaluate
 from training.models import ModelVersion, TrainingRun, TrainingSettings
 from training.services.registry import model_local_dir, model_version_promote

@@ -25,8 +25,9 @@ from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from annotation.models import DatasetVersion, Project
 from config.errors import Conflict
+from dataset_versions.models import DatasetVersion
+from projects.models import Project
 from training.engine.config import USER_KEYS as USER_KEYS  # what the dashboard may set
 from training.engine.config import ConfigError, TrainConfig
 from training.models import TrainingAttempt, TrainingLogLine, TrainingRun, TrainingSettings

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from annotation.models import Project
+from projects.models import Project
 from training.engine import RewardScorer
 from training.models import ModelVersion
 from training.services.registry import model_local_dir

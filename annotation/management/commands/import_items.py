@@ -3,8 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotation.models import Project
 from annotation.services.imports import ImportInvalid, ImportReport, items_import
+from projects.models import Project
 
 
 class Command(BaseCommand):

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DatasetVersionsConfig(AppConfig):
+    name = "dataset_versions"
+    verbose_name = "Dataset versions"
