@@ -29,6 +29,7 @@ COPY preferences ./preferences
 COPY dataset_versions ./dataset_versions
 COPY training ./training
 COPY rankwise_client ./rankwise_client
+COPY generation ./generation
 RUN pip install .
 COPY --from=frontend /app/frontend/dist ./frontend/dist
 RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \

@@ -35,7 +35,7 @@ def _commands(host: str, port: int) -> dict[str, list[str]]:
             "--access-logfile", "-", "--timeout", "120",
         ],
         "worker": [
-            python, "-m", "celery", "-A", "config", "worker", "-Q", "default,training",
+            python, "-m", "celery", "-A", "config", "worker", "-Q", "default,training,generation",
             "--concurrency", "2", "--loglevel", "INFO", "--hostname", "embedded@%h",
         ],
         "beat": [

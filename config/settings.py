@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "preferences",
     "dataset_versions",
     "training",
+    "generation",
 ]
 
 MIDDLEWARE = [
@@ -275,6 +276,9 @@ SPECTACULAR_SETTINGS = {
         "EvaluationSetKindEnum": "training.models.EvaluationSet.Kind",
         # Evaluation.Status has the same choices: one enum for both, named as before.
         "ExportJobStatusEnum": "dataset_versions.models.ExportJob.Status",
+        "GeneratorKindEnum": "generation.models.Generator.Kind",
+        # Import and generation jobs share their statuses: one enum, by its first name.
+        "ImportJobStatusEnum": "annotation.models.ImportJob.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -387,6 +391,25 @@ if "default" in TRAINING_BACKBONES:
 # scores between two progress writes.
 EVALUATION_MAX_ITEMS = env.integer("RANKWISE_MAX_EVALUATION_ITEMS", 20_000, minimum=1)
 EVALUATION_CHUNK_ITEMS = env.integer("RANKWISE_EVALUATION_CHUNK_ITEMS", 256, minimum=1)
+
+# --- generation -------------------------------------------------------------
+# API keys that generators store are encrypted with a key derived from this secret
+# (default: SECRET_KEY). Changing it makes stored keys unreadable: re-enter them.
+GENERATION_SECRET = env.string("RANKWISE_GENERATOR_SECRET", None) or SECRET_KEY
+# The local Hugging Face causal LMs a local generator may name (name=path pairs), like
+# RANKWISE_BACKBONES: never a free path.
+GENERATION_LOCAL_MODELS = env.named_directories("RANKWISE_GENERATOR_MODELS")
+# Tries per request (the first included) on 429, 5xx, timeouts and dropped connections,
+# and the first wait between them (doubling, with jitter, up to 30 s).
+GENERATION_ATTEMPTS = env.integer("RANKWISE_GENERATION_ATTEMPTS", 5, minimum=1)
+GENERATION_BACKOFF_MS = env.integer("RANKWISE_GENERATION_BACKOFF_MS", 1000, minimum=0)
+# A running job beats this often; silent for GENERATION_STALL_SECONDS it may be resumed.
+GENERATION_HEARTBEAT_SECONDS = env.integer("RANKWISE_GENERATION_HEARTBEAT_SECONDS", 5, minimum=1)
+GENERATION_STALL_SECONDS = env.integer("RANKWISE_GENERATION_STALL_SECONDS", 60, minimum=2)
+if GENERATION_STALL_SECONDS <= 2 * GENERATION_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "RANKWISE_GENERATION_STALL_SECONDS must exceed twice RANKWISE_GENERATION_HEARTBEAT_SECONDS."
+    )
 
 # --- logging ----------------------------------------------------------------
 LOG_LEVEL = env.choice("DJANGO_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include("preferences.api.urls")),
     path("api/v1/", include("dataset_versions.api.urls")),
     path("api/v1/", include("training.api.urls")),
+    path("api/v1/", include("generation.api.urls")),
     # Everything else is a route of the single-page app.
     re_path(r"^(?!api/|admin/|static/|media/|healthz).*$", views.spa, name="spa"),
 ]

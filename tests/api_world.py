@@ -20,6 +20,8 @@ from tests.factories import (
     DatasetVersionFactory,
     EvaluationFactory,
     ExportJobFactory,
+    GenerationJobFactory,
+    GeneratorFactory,
     ImportJobFactory,
     MembershipFactory,
     ModelVersionFactory,
@@ -47,6 +49,8 @@ OBJECT_OF_KWARG = {
     "model_id": "model version",
     "set_id": "evaluation set",
     "evaluation_id": "evaluation",
+    "generator_id": "generator",
+    "generation_job_id": "generation job",
 }
 OBJECT_OF_ROUTE_KWARG = {
     ("import-job", "job_id"): "import job",
@@ -111,7 +115,15 @@ def _project_objects(project: Project, rankers: list[User], version_number: int)
         "model version": model.pk,
         "evaluation set": evaluation.evaluation_set_id,
         "evaluation": evaluation.pk,
+        **_generation_objects(project),
     }
+
+
+def _generation_objects(project: Project) -> dict[str, int]:
+    # The generator points at a closed port: trying it answers fast, with the error.
+    generator = GeneratorFactory.create(project=project, base_url="http://127.0.0.1:9/v1")
+    job = GenerationJobFactory.create(project=project, generator=generator)
+    return {"generator": generator.pk, "generation job": job.pk}
 
 
 def world_build() -> World:

@@ -16,6 +16,7 @@ from annotation.models import (
     Ranking,
 )
 from dataset_versions.models import DatasetVersion, ExportJob
+from generation.models import GenerationJob, Generator
 from projects.models import Membership, Project, Role
 from training.models import (
     Dispute,
@@ -306,3 +307,32 @@ class TrainingSettingsFactory(factory.django.DjangoModelFactory):
         model = TrainingSettings
 
     project = factory.SubFactory(ProjectFactory)
+
+
+class GeneratorFactory(factory.django.DjangoModelFactory):
+    """An OpenAI-compatible generator; point ``base_url`` at a test server to use it."""
+
+    class Meta:
+        model = Generator
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"generator-{n}")
+    base_url = "http://127.0.0.1:9/v1"
+    model = "tiny"
+    max_tokens = 8
+
+
+class GenerationJobFactory(factory.django.DjangoModelFactory):
+    """A job's row as it stands after a failure (no samples behind it)."""
+
+    class Meta:
+        model = GenerationJob
+
+    class Params:
+        generator = factory.SubFactory(GeneratorFactory, project=factory.SelfAttribute("..project"))
+
+    project = factory.SubFactory(ProjectFactory)
+    status = GenerationJob.Status.FAILED
+    plan = factory.LazyAttribute(
+        lambda o: [{"generator": o.generator.pk, "name": o.generator.name, "samples": 2}]
+    )

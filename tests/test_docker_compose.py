@@ -65,13 +65,15 @@ def test_migrate_runs_a_real_management_command():
     assert command[2] in get_commands()
 
 
-@pytest.mark.parametrize(("service", "queue"), [("worker", "default"), ("trainer", "training")])
+@pytest.mark.parametrize(
+    ("service", "queue"), [("worker", "default"), ("trainer", "training,generation")]
+)
 def test_workers_consume_their_own_queue_of_the_real_celery_app(service, queue):
     command = SERVICES[service]["command"]
     assert command[:4] == ["celery", "-A", "config", "worker"]
     assert importlib.import_module(_option(command, "-A")).celery_app is celery_app
     assert _option(command, "-Q") == queue
-    assert queue in {q.name for q in celery_app.conf.task_queues}
+    assert set(queue.split(",")) <= {q.name for q in celery_app.conf.task_queues}
 
 
 def test_the_trainer_reserves_one_gpu():

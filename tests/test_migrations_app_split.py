@@ -18,6 +18,7 @@ BEFORE = [
     ("projects", None),
     ("preferences", None),
     ("dataset_versions", None),
+    ("generation", None),  # later than the split, and built on it
 ]
 MOVED = {
     "project": "projects",

@@ -116,6 +116,19 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("evaluation-set", "PATCH"): R,
     ("evaluation-set", "DELETE"): R,
     ("evaluation-rerun", "POST"): R,
+    ("generators", "GET"): R,
+    ("generators", "POST"): R,
+    ("generator", "GET"): R,
+    ("generator", "PATCH"): R,
+    ("generator", "DELETE"): R,
+    ("generator-try", "POST"): R,
+    ("generation-jobs", "GET"): R,
+    ("generation-jobs", "POST"): R,
+    ("generation-job", "GET"): R,
+    ("generation-job-cancel", "POST"): R,
+    ("generation-job-resume", "POST"): R,
+    ("generation-job-retry", "POST"): R,
+    ("leaderboard", "GET"): R,
 }
 
 # Bodies valid enough that the view reaches its object lookup: with another project's id,
@@ -125,6 +138,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("member-detail", "PATCH"): {"role": "annotator"},
     ("export-create", "POST"): {"format": "trl_jsonl"},
     ("evaluation-set", "PATCH"): {"gates_promotion": True},
+    ("generator-try", "POST"): {"prompt": "Hello?"},
+    ("generator", "PATCH"): {"temperature": 0.5},
 }
 
 ROLES = ["anonymous", "outsider", "annotator", "researcher", "admin", "superuser"]

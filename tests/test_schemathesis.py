@@ -76,6 +76,15 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/projects/{project_id}/models/{model_id}/promote/": (
         "override only from a project admin"
     ),
+    "POST /api/v1/projects/{project_id}/generators/": (
+        "a base_url for an OpenAI-compatible generator, a model of RANKWISE_GENERATOR_MODELS "
+        "for a local one"
+    ),
+    "PATCH /api/v1/projects/{project_id}/generators/{generator_id}/": (
+        "a base_url for an OpenAI-compatible generator, a model of RANKWISE_GENERATOR_MODELS "
+        "for a local one"
+    ),
+    "POST /api/v1/projects/{project_id}/generation-jobs/": "generators of the project",
 }
 
 # Each signed-in role's API token, known before the world exists: schemathesis asks the

@@ -197,9 +197,13 @@ def _pair_answer(value: Any, side: str) -> str:
 
 
 def _completions(value: Any) -> list[CompletionIn]:
+    # No completions: a prompt to generate them for (generation app); it stays out of the
+    # annotation queue until they are in.
     if value is None:
-        raise RecordInvalid("completions", REQUIRED)
+        return []
     items = _list(value, "completions")
+    if not items:
+        return []
     if len(items) < MIN_COMPLETIONS:
         raise RecordInvalid("completions", f"Give at least {MIN_COMPLETIONS} completions.")
     if len(items) > MAX_COMPLETIONS:

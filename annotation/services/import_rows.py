@@ -12,7 +12,10 @@ from django.db.models import JSONField, Model
 from annotation.formats import ImportItem
 from annotation.models import Completion, Prompt, Ranking
 
-PROMPT_FIELDS = ["text", "messages", "metadata", "gold_ranking", "is_gold", "completions_hash"]
+PROMPT_FIELDS = [
+    "text", "messages", "metadata", "gold_ranking", "is_gold", "completions_hash",
+    "awaiting_completions",
+]  # fmt: skip
 PROMPT_COLUMNS = ("project_id", "external_id", *PROMPT_FIELDS)
 COMPLETION_COLUMNS = ("prompt_id", "position", "text", "model_name", "metadata")
 RANKING_COLUMNS = ("project_id", "prompt_id", "annotator_id", "import_source", "kind", "tiers")
@@ -28,6 +31,7 @@ def prompt_row(project_id: int, item: ImportItem) -> tuple[Any, ...]:
         item.gold_ranking,
         item.gold_ranking is not None,
         item.completions_hash,
+        not item.completions,
     )
 
 

@@ -268,12 +268,16 @@ def _stored_for(run: _Run, batch: list[ImportItem]) -> _Stored:
     """One query finds the batch's stored prompts; the others run only when needed."""
     prompts = Prompt.objects.filter(
         project=run.project, external_id__in=[item.external_id for item in batch]
-    ).only("external_id", "text", "messages", "metadata", "gold_ranking", "completions_hash")
+    ).only(
+        "external_id", "text", "messages", "metadata", "gold_ranking", "completions_hash",
+        "awaiting_completions",
+    )  # fmt: skip
     stored = _Stored({prompt.external_id: prompt for prompt in prompts}, {}, set())
     changing = [
         prompt.pk
         for item in batch
         if (prompt := stored.prompts.get(item.external_id))
+        and item.completions
         and prompt.completions_hash != item.completions_hash
     ]
     if changing:
@@ -314,7 +318,7 @@ def _plan_item(run: _Run, plan: _Plan, item: ImportItem, stored: _Stored) -> Non
     if prompt is None:
         report.created += 1
         plan.create.append(item)
-    elif prompt.completions_hash != item.completions_hash:
+    elif item.completions and prompt.completions_hash != item.completions_hash:
         refusal = _change_refusal(item, *stored.holds.get(prompt.pk, (0, 0)))
         if refusal:
             run.reject(item.where, refusal)
@@ -363,7 +367,10 @@ def _prompt_fill(prompt: Prompt, item: ImportItem) -> Prompt:
     prompt.metadata = item.metadata
     prompt.gold_ranking = item.gold_ranking
     prompt.is_gold = item.gold_ranking is not None
-    prompt.completions_hash = item.completions_hash
+    # A prompt-only record leaves the stored (perhaps generated) completions as they are.
+    if item.completions:
+        prompt.completions_hash = item.completions_hash
+        prompt.awaiting_completions = False
     return prompt
 
 

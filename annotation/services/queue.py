@@ -238,7 +238,8 @@ def _sql(name: str) -> str:
     )
     candidates = (
         f"SELECT {sql.columns(Prompt, 'p')} FROM {prompt} p "
-        f"WHERE p.project_id = %s AND p.is_gold = %s AND {open_to_me}"
+        f"WHERE p.project_id = %s AND p.is_gold = %s AND NOT p.awaiting_completions "
+        f"AND {open_to_me}"
     )
     return {
         "lock_member": f"SELECT 1 FROM {Membership._meta.db_table} "

@@ -54,8 +54,14 @@ class ItemOutput(serializers.ModelSerializer):
         fields = [
             "id", "external_id", "text", "messages", "metadata", "gold_ranking", "is_gold",
             "priority", "claim_count", "ranking_count", "created_at", "flagged", "disputed",
-            "completions",
+            "awaiting_completions", "completions",
         ]  # fmt: skip
+        extra_kwargs = {
+            "awaiting_completions": {
+                "help_text": "Imported without completions or still being generated: not in "
+                "the annotation queue until all its completions are in."
+            }
+        }
 
 
 class ItemListQuery(serializers.Serializer):
@@ -191,6 +197,9 @@ class ItemDetailOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     flagged = serializers.BooleanField()
     disputed = serializers.BooleanField()
+    awaiting_completions = serializers.BooleanField(
+        help_text="Not in the annotation queue until all its completions are in."
+    )
     completions = CompletionDetailOutput(many=True)
     rankings = ItemRankingOutput(many=True)
     consensus = ConsensusOutput(allow_null=True)
@@ -238,7 +247,7 @@ def _consensus_data(consensus: PromptConsensus, found: ItemAgreement) -> dict[st
 
 PROMPT_FIELDS = (
     "id", "external_id", "text", "messages", "metadata", "is_gold", "priority", "claim_count",
-    "ranking_count", "created_at",
+    "ranking_count", "created_at", "awaiting_completions",
 )  # fmt: skip
 
 

@@ -39,6 +39,8 @@ ITEM_STATUSES = {
     "disputed": "Disputed: its raters split evenly on a pair of completions (as many put one "
     "first as the other), as of the last pairs refresh.",
     "gold": "Gold items, with a reference ranking.",
+    "awaiting_completions": "Awaiting completions: imported without them or still being "
+    "generated; not in the annotation queue yet.",
 }
 
 
@@ -89,11 +91,14 @@ def items_of_project(
 
 def _status_filter(status: str, raters_per_item: int) -> Q:
     return {
-        "needs_raters": Q(is_gold=False, ranking_count__lt=raters_per_item),
+        "needs_raters": Q(
+            is_gold=False, awaiting_completions=False, ranking_count__lt=raters_per_item
+        ),
         "complete": Q(is_gold=False, ranking_count__gte=raters_per_item),
         "flagged": Q(flagged=True),
         "disputed": Q(disputed=True),
         "gold": Q(is_gold=True),
+        "awaiting_completions": Q(awaiting_completions=True),
     }[status]
 
 

@@ -91,15 +91,19 @@ def test_a_superuser_may_import_anywhere(client_for, project):
 
 
 def test_an_invalid_record_is_a_400_naming_its_line_and_nothing_is_stored(admin_client, project):
-    records = [ImportRecordFactory(), ImportRecordFactory(), {"id": "x", "prompt": "Hi?"}]
+    records = [
+        ImportRecordFactory(),
+        ImportRecordFactory(),
+        {"id": "x", "prompt": "Hi?", "completions": [{"text": "a"}]},
+    ]
     response = upload(admin_client, project, jsonl(records))
     assert response.status_code == 400
     assert response.json() == {
         "error": {
             "status": 400,
             "code": "invalid",
-            "message": "line 3 (id x): completions: This field is required.",
-            "fields": {"file": ["line 3 (id x): completions: This field is required."]},
+            "message": "line 3 (id x): completions: Give at least 2 completions.",
+            "fields": {"file": ["line 3 (id x): completions: Give at least 2 completions."]},
         }
     }
     assert not Prompt.objects.exists()
@@ -114,12 +118,16 @@ def test_the_400_lists_the_first_hundred_errors_and_the_total(admin_client, proj
 
 
 def test_skip_invalid_imports_the_rest_and_reports_what_was_skipped(admin_client, project):
-    records = [ImportRecordFactory(), {"id": "x", "prompt": "Hi?"}, ImportRecordFactory()]
+    records = [
+        ImportRecordFactory(),
+        {"id": "x", "prompt": "Hi?", "completions": [{"text": "a"}]},
+        ImportRecordFactory(),
+    ]
     response = upload(admin_client, project, jsonl(records), skip_invalid="true")
     assert response.status_code == 201
     body = response.json()
     assert (body["created"], body["skipped"]) == (2, 1)
-    assert body["errors"] == ["line 2 (id x): completions: This field is required."]
+    assert body["errors"] == ["line 2 (id x): completions: Give at least 2 completions."]
 
 
 def test_an_unknown_file_type_is_a_400(admin_client, project):

@@ -291,7 +291,6 @@ NUL = "Contains a NUL character, which the database cannot store."
         ({"prompt": " \n"}, "prompt: This field may not be blank."),
         ({"prompt": 3}, "prompt: Expected a string, got a number."),
         ({"messages": [{"role": "user", "content": "x"}]}, NOT_BOTH),
-        ({"completions": None}, "completions: This field is required."),
         ({"completions": "a, b"}, "completions: Expected a list, got a string."),
         ({"completions": [A]}, "completions: Give at least 2 completions."),
         ({"completions": [A] * 17}, "completions: Give at most 16 completions."),

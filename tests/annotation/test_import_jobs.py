@@ -174,10 +174,14 @@ def test_a_queued_job_imports_the_file_reports_it_and_deletes_the_upload(
 def test_a_job_with_an_invalid_record_stores_nothing_and_names_its_line(
     admin_client, project, queue, eager, media
 ):
-    records = [ImportRecordFactory(), ImportRecordFactory(), {"id": "x", "prompt": "Hi?"}]
+    records = [
+        ImportRecordFactory(),
+        ImportRecordFactory(),
+        {"id": "x", "prompt": "Hi?", "completions": [{"text": "a"}]},
+    ]
     job = job_of(admin_client, project, queue(jsonl(records)))
     assert job["status"] == "failed"
-    assert job["errors"] == ["line 3 (id x): completions: This field is required."]
+    assert job["errors"] == ["line 3 (id x): completions: Give at least 2 completions."]
     assert (job["error"], job["error_total"]) == (job["errors"][0], 1)
     assert (job["rows_read"], job["rows_stored"], job["rows_rejected"]) == (3, 0, 1)
     assert job["report"] is None
@@ -198,11 +202,15 @@ def test_a_job_with_many_invalid_records_lists_the_first_hundred_and_counts_them
 def test_a_skip_invalid_job_stores_the_valid_records_and_reports_the_others(
     admin_client, project, queue, eager
 ):
-    records = [ImportRecordFactory(), {"id": "x", "prompt": "Hi?"}, ImportRecordFactory()]
+    records = [
+        ImportRecordFactory(),
+        {"id": "x", "prompt": "Hi?", "completions": [{"text": "a"}]},
+        ImportRecordFactory(),
+    ]
     job = job_of(admin_client, project, queue(jsonl(records), skip_invalid="true"))
     assert job["status"] == "succeeded"
     assert (job["report"]["created"], job["report"]["skipped"]) == (2, 1)
-    assert job["errors"] == ["line 2 (id x): completions: This field is required."]
+    assert job["errors"] == ["line 2 (id x): completions: Give at least 2 completions."]
     assert (job["rows_stored"], job["rows_rejected"], job["error_total"]) == (2, 1, 1)
     assert Prompt.objects.count() == 2
 

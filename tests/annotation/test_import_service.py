@@ -133,7 +133,6 @@ TWO = [{"text": "a"}, {"text": "b"}]
             {"id": "x", "completions": TWO},
             "line 3 (id x): prompt: This field is required (or give messages).",
         ),
-        ({"id": "x", "prompt": "Hi?"}, "line 3 (id x): completions: This field is required."),
         (
             {"id": "x", "prompt": ["Hi?"], "completions": TWO},
             "line 3 (id x): prompt: Expected a string, got a list.",
@@ -492,8 +491,10 @@ def test_a_csv_row_whose_cells_cannot_be_read_is_named_by_its_id(project):
 
 def test_a_long_id_is_cut_in_the_message_naming_its_record(project):
     long_id = "q" * 200
-    invalid = refusal(project, jsonl([{"id": long_id, "prompt": "Hi?"}]))
-    assert invalid.errors == [f"line 1 (id {'q' * 40}…): completions: This field is required."]
+    invalid = refusal(project, jsonl([{"id": long_id, "prompt": "Hi?", "completions": "a"}]))
+    assert invalid.errors == [
+        f"line 1 (id {'q' * 40}…): completions: Expected a list, got a string."
+    ]
 
 
 def test_a_bad_parquet_row_is_named_by_its_row_number(project):

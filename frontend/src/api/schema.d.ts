@@ -406,6 +406,135 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/generation-jobs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_generation_jobs_list"];
+        put?: never;
+        post: operations["v1_projects_generation_jobs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/generation-jobs/{generation_job_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_generation_jobs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/generation-jobs/{generation_job_id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_generation_jobs_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/generation-jobs/{generation_job_id}/resume/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_generation_jobs_resume_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/generation-jobs/{generation_job_id}/retry-failed/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_projects_generation_jobs_retry_failed_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/generators/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_generators_list"];
+        put?: never;
+        post: operations["v1_projects_generators_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/generators/{generator_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_projects_generators_retrieve"];
+        put?: never;
+        post?: never;
+        delete: operations["v1_projects_generators_destroy"];
+        options?: never;
+        head?: never;
+        patch: operations["v1_projects_generators_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/generators/{generator_id}/try/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Ask the generator for one completion of a sample prompt, once, and show the answer. */
+        post: operations["v1_projects_generators_try_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/history/": {
         parameters: {
             query?: never;
@@ -528,6 +657,27 @@ export interface paths {
             cookie?: never;
         };
         get: operations["v1_projects_items_models_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/leaderboard/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Bradley-Terry over the models of the project's completions from every ranking, with
+         *     bootstrap intervals (prompts resampled), the win-rate matrix and, given ``category``
+         *     (a key of the items' metadata), the same per value of it.
+         */
+        get: operations["v1_projects_leaderboard_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -914,6 +1064,15 @@ export interface components {
         BackboneKindEnum: "default" | "model" | "allowlist";
         /** @enum {unknown} */
         BlankEnum: "";
+        CategoryOutput: {
+            standings: components["schemas"]["StandingOutput"][];
+            /** @description [i][j]: the share of model i's games against model j that i won (models in the order of `models`); null where they never met. */
+            win_rate: (number | null)[][];
+            games_between: number[][];
+            prompts: number;
+            games: number;
+            value: string;
+        };
         ChatMessage: {
             role: string;
             content: string;
@@ -1062,6 +1221,12 @@ export interface components {
             model_probability: number;
             model: number;
         };
+        /**
+         * @description * `chat` - Chat completions
+         *     * `completions` - Completions
+         * @enum {string}
+         */
+        EndpointEnum: "chat" | "completions";
         EvalPointOutput: {
             step: number;
             /** Format: double */
@@ -1220,6 +1385,14 @@ export interface components {
          * @enum {string}
          */
         FailureEnum: "configuration" | "data" | "out_of_memory" | "error";
+        FailureOutput: {
+            prompt: number;
+            external_id: string;
+            generator: string;
+            sample_index: number;
+            attempts: number;
+            error: string;
+        };
         /**
          * @description * `unsafe` - Unsafe content
          *     * `broken` - Broken item
@@ -1255,6 +1428,176 @@ export interface components {
          * @enum {string}
          */
         FormatEnum: "trl_jsonl" | "trl_chat_jsonl" | "parquet" | "raw_rankings" | "hf_dataset";
+        GenerationJob: {
+            readonly id: number;
+            readonly status: components["schemas"]["ImportJobStatusEnum"];
+            readonly plan: components["schemas"]["PlanStepOutput"][];
+            readonly prompts_total: number;
+            readonly samples_total: number;
+            readonly samples_done: number;
+            readonly samples_failed: number;
+            /** @description Exact duplicates within a prompt, collapsed into one completion. */
+            readonly duplicates: number;
+            /** @description Prompts that got all their completions and entered the queue. */
+            readonly prompts_released: number;
+            readonly usage: {
+                [key: string]: components["schemas"]["UsageOutput"];
+            };
+            readonly cancel_requested: boolean;
+            readonly error: string;
+            readonly worker: string;
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly heartbeat_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /** Format: double */
+            readonly eta_seconds: number | null;
+            readonly stalled: boolean;
+        };
+        GenerationJobCreateRequest: {
+            /** @description K completions per prompt: each generator's samples (2 samples x 2 models). */
+            plan: components["schemas"]["GenerationPlanStepRequest"][];
+        };
+        GenerationJobDetail: {
+            readonly id: number;
+            readonly status: components["schemas"]["ImportJobStatusEnum"];
+            readonly plan: components["schemas"]["PlanStepOutput"][];
+            readonly prompts_total: number;
+            readonly samples_total: number;
+            readonly samples_done: number;
+            readonly samples_failed: number;
+            /** @description Exact duplicates within a prompt, collapsed into one completion. */
+            readonly duplicates: number;
+            /** @description Prompts that got all their completions and entered the queue. */
+            readonly prompts_released: number;
+            readonly usage: {
+                [key: string]: components["schemas"]["UsageOutput"];
+            };
+            readonly cancel_requested: boolean;
+            readonly error: string;
+            readonly worker: string;
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly heartbeat_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /** Format: double */
+            readonly eta_seconds: number | null;
+            readonly stalled: boolean;
+            /** @description The first 50 failed samples. */
+            readonly failures: components["schemas"]["FailureOutput"][];
+        };
+        /**
+         * @description An object nested in an input: in a JSON body, an object; in a multipart body, one
+         *     part holding that object as JSON, validated by this same serializer.
+         */
+        GenerationPlanStepRequest: {
+            /** @description A generator id of this project. */
+            generator: number;
+            /** @description Completions per prompt from it. */
+            samples: number;
+        };
+        GenerationRetry: {
+            /** @description Failed samples queued again. */
+            retried: number;
+            job: components["schemas"]["GenerationJob"];
+        };
+        Generator: {
+            readonly id: number;
+            /** @description Unique in the project; the model name its completions carry. */
+            readonly name: string;
+            readonly kind: components["schemas"]["GeneratorKindEnum"];
+            /**
+             * Format: uri
+             * @description …/v1 of the server.
+             */
+            readonly base_url: string;
+            /** @description The model the server serves; for a local generator, a name from RANKWISE_GENERATOR_MODELS. */
+            readonly model: string;
+            readonly endpoint: components["schemas"]["EndpointEnum"];
+            /** @description Environment variable that holds the API key. */
+            readonly api_key_env: string;
+            /** Format: double */
+            readonly temperature: number;
+            /** Format: double */
+            readonly top_p: number;
+            readonly max_tokens: number;
+            readonly stop: unknown;
+            /** @description Base seed: sample i of a prompt asks for a seed derived from it, the prompt and i. Null: derived from the prompt and i alone. */
+            readonly seed: number | null;
+            /** @description The server honours n (vLLM): one request per prompt for all its samples. */
+            readonly send_n: boolean;
+            readonly concurrency: number;
+            /** Format: double */
+            readonly timeout_seconds: number;
+            readonly has_api_key: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        /** @description A ModelSerializer for input: the model's strings, numbers, booleans, JSON read strictly. */
+        GeneratorInputRequest: {
+            /** @description Unique in the project; the model name its completions carry. */
+            name: string;
+            kind?: components["schemas"]["GeneratorKindEnum"];
+            /** @description …/v1 of the server. */
+            base_url?: string;
+            /** @description The model the server serves; for a local generator, a name from RANKWISE_GENERATOR_MODELS. */
+            model: string;
+            endpoint?: components["schemas"]["EndpointEnum"];
+            /** @description Environment variable that holds the API key. */
+            api_key_env?: string;
+            /** Format: double */
+            temperature?: number;
+            /** Format: double */
+            top_p?: number;
+            max_tokens?: number;
+            /** @description Up to 8 stop strings. */
+            stop?: string[];
+            /**
+             * Format: int64
+             * @description Base seed: sample i of a prompt asks for a seed derived from it, the prompt and i. Null: derived from the prompt and i alone.
+             */
+            seed?: number | null;
+            /** @description The server honours n (vLLM): one request per prompt for all its samples. */
+            send_n?: boolean;
+            concurrency?: number;
+            /** Format: double */
+            timeout_seconds?: number;
+            /** @description Stored encrypted and never shown; empty removes it. Or name api_key_env. */
+            api_key?: string;
+        };
+        /**
+         * @description * `openai` - OpenAI-compatible server
+         *     * `local` - Local Hugging Face model
+         * @enum {string}
+         */
+        GeneratorKindEnum: "openai" | "local";
+        GeneratorTry: {
+            ok: boolean;
+            text: string;
+            finish_reason: string;
+            prompt_tokens: number;
+            completion_tokens: number;
+            latency_ms: number;
+            model: string;
+            /** @description Why it failed (the server's answer), if it did. */
+            error: string;
+        };
+        GeneratorTryInputRequest: {
+            /** @description A sample prompt. */
+            prompt: string;
+        };
         HistoryEntry: {
             ranking_id: number;
             prompt_id: number;
@@ -1383,6 +1726,8 @@ export interface components {
             flagged: boolean;
             /** @description Its raters split on a consensus pair. */
             disputed: boolean;
+            /** @description Imported without completions or still being generated: not in the annotation queue until all its completions are in. */
+            awaiting_completions?: boolean;
             completions: components["schemas"]["CompletionDetail"][];
         };
         ItemAgreement: {
@@ -1433,6 +1778,8 @@ export interface components {
             created_at: string;
             flagged: boolean;
             disputed: boolean;
+            /** @description Not in the annotation queue until all its completions are in. */
+            awaiting_completions: boolean;
             completions: components["schemas"]["CompletionDetail"][];
             rankings: components["schemas"]["ItemRanking"][];
             consensus: components["schemas"]["ItemConsensus"] | null;
@@ -1480,6 +1827,17 @@ export interface components {
              * @description Gold items only.
              */
             gold_score: number | null;
+        };
+        Leaderboard: {
+            standings: components["schemas"]["StandingOutput"][];
+            /** @description [i][j]: the share of model i's games against model j that i won (models in the order of `models`); null where they never met. */
+            win_rate: (number | null)[][];
+            games_between: number[][];
+            prompts: number;
+            games: number;
+            models: string[];
+            category: string;
+            categories: components["schemas"]["CategoryOutput"][];
         };
         LogLineOutput: {
             seq: number;
@@ -1750,6 +2108,38 @@ export interface components {
         PatchedEvaluationSetUpdateRequest: {
             gates_promotion?: boolean;
         };
+        /** @description A ModelSerializer for input: the model's strings, numbers, booleans, JSON read strictly. */
+        PatchedGeneratorInputRequest: {
+            /** @description Unique in the project; the model name its completions carry. */
+            name?: string;
+            kind?: components["schemas"]["GeneratorKindEnum"];
+            /** @description …/v1 of the server. */
+            base_url?: string;
+            /** @description The model the server serves; for a local generator, a name from RANKWISE_GENERATOR_MODELS. */
+            model?: string;
+            endpoint?: components["schemas"]["EndpointEnum"];
+            /** @description Environment variable that holds the API key. */
+            api_key_env?: string;
+            /** Format: double */
+            temperature?: number;
+            /** Format: double */
+            top_p?: number;
+            max_tokens?: number;
+            /** @description Up to 8 stop strings. */
+            stop?: string[];
+            /**
+             * Format: int64
+             * @description Base seed: sample i of a prompt asks for a seed derived from it, the prompt and i. Null: derived from the prompt and i alone.
+             */
+            seed?: number | null;
+            /** @description The server honours n (vLLM): one request per prompt for all its samples. */
+            send_n?: boolean;
+            concurrency?: number;
+            /** Format: double */
+            timeout_seconds?: number;
+            /** @description Stored encrypted and never shown; empty removes it. Or name api_key_env. */
+            api_key?: string;
+        };
         PatchedMemberRoleRequest: {
             role?: components["schemas"]["RoleEnum"];
         };
@@ -1777,6 +2167,11 @@ export interface components {
             archived?: boolean;
             /** @description Show completions as raw text (exactly as written) rather than rendered markdown, until an annotator switches a card. */
             default_raw_text?: boolean;
+        };
+        PlanStepOutput: {
+            generator: number;
+            name: string;
+            samples: number;
         };
         /**
          * @description * `auto` - auto
@@ -1988,6 +2383,30 @@ export interface components {
          * @enum {string}
          */
         SplitEnum: "train" | "validation" | "test";
+        StandingOutput: {
+            model: string;
+            /**
+             * Format: double
+             * @description Elo-like: 1000 + 400·log10(BT strength).
+             */
+            rating: number;
+            /**
+             * Format: double
+             * @description 2.5th percentile over prompt resamples.
+             */
+            lower: number;
+            /**
+             * Format: double
+             * @description 97.5th percentile over prompt resamples.
+             */
+            upper: number;
+            /**
+             * Format: double
+             * @description Games won, ties counting half.
+             */
+            wins: number;
+            games: number;
+        };
         Token: {
             token: string;
         };
@@ -2188,6 +2607,12 @@ export interface components {
          * @enum {string}
          */
         TrainingRunTriggerEnum: "manual" | "periodic";
+        UsageOutput: {
+            samples: number;
+            failed: number;
+            prompt_tokens: number;
+            completion_tokens: number;
+        };
         User: {
             id: number;
             username: string;
@@ -4030,6 +4455,740 @@ export interface operations {
             };
         };
     };
+    v1_projects_generation_jobs_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationJob"][];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_generation_jobs_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerationJobCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationJob"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`nothing_to_generate`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_generation_jobs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generation_job_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationJobDetail"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_generation_jobs_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generation_job_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationJob"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`job_finished`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_generation_jobs_resume_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generation_job_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationJob"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`job_not_resumable`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_generation_jobs_retry_failed_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generation_job_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationRetry"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`job_running`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_generators_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Generator"][];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_generators_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GeneratorInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Generator"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`generator_name_taken`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_generators_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generator_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Generator"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_generators_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generator_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`generator_in_use`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_generators_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generator_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedGeneratorInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Generator"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current state forbids it right now (`generator_name_taken`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_generators_try_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generator_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GeneratorTryInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GeneratorTry"];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (uploaded files aside) is over RANKWISE_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     v1_projects_history_list: {
         parameters: {
             query?: {
@@ -4389,8 +5548,9 @@ export interface operations {
                  *     * `flagged` - Flagged by an annotator (open or reviewed).
                  *     * `disputed` - Disputed: its raters split evenly on a pair of completions (as many put one first as the other), as of the last pairs refresh.
                  *     * `gold` - Gold items, with a reference ranking.
+                 *     * `awaiting_completions` - Awaiting completions: imported without them or still being generated; not in the annotation queue yet.
                  */
-                status?: "needs_raters" | "complete" | "flagged" | "disputed" | "gold" | "";
+                status?: "needs_raters" | "complete" | "flagged" | "disputed" | "gold" | "awaiting_completions" | "";
             };
             header?: never;
             path: {
@@ -4503,6 +5663,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ItemModel"][];
+                };
+            };
+            /** @description Invalid input; `fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_projects_leaderboard_retrieve: {
+        parameters: {
+            query?: {
+                /** @description An item metadata key. */
+                category?: string;
+                /** @description Bootstrap resamples (200). */
+                resamples?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Leaderboard"];
                 };
             };
             /** @description Invalid input; `fields` names each bad field. */

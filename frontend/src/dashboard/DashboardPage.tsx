@@ -15,6 +15,7 @@ import { ItemPage } from './items/ItemPage';
 import { ItemsPage } from './items/ItemsPage';
 import { MembersPage } from './members/MembersPage';
 import { ModelsPage } from './models/ModelsPage';
+import { GenerationPage } from './generation/GenerationPage';
 import { OverviewPage } from './overview/OverviewPage';
 import { ProjectSettingsPage } from './settings/ProjectSettingsPage';
 import { RunComparePage } from './training/RunComparePage';
@@ -64,6 +65,8 @@ function section(route: DashboardRoute, project: Project, onChanged: (project: P
       return <RunComparePage project={project} />;
     case 'models':
       return <ModelsPage project={project} />;
+    case 'generation':
+      return <GenerationPage project={project} />;
     case 'members':
       return isAdmin ? <MembersPage project={project} /> : <AdminOnly>manage members</AdminOnly>;
     case 'import':

@@ -14,6 +14,7 @@ const ITEMS: readonly NavItem[] = [
   { section: 'datasets', label: 'Datasets', adminOnly: false },
   { section: 'training', label: 'Training', adminOnly: false },
   { section: 'models', label: 'Models', adminOnly: false },
+  { section: 'generation', label: 'Generation', adminOnly: false },
   { section: 'members', label: 'Members', adminOnly: true },
   { section: 'import', label: 'Import', adminOnly: true },
   { section: 'settings', label: 'Settings', adminOnly: true },

@@ -9,6 +9,7 @@ export type DashboardSection =
   | 'datasets'
   | 'training'
   | 'models'
+  | 'generation'
   | 'members'
   | 'import'
   | 'settings';
@@ -23,6 +24,7 @@ export type DashboardRoute =
   | { page: 'run'; runId: number }
   | { page: 'compare' }
   | { page: 'models' }
+  | { page: 'generation' }
   | { page: 'members' }
   | { page: 'import' }
   | { page: 'settings' }
@@ -50,6 +52,7 @@ export function dashboardRoute(rest: string): DashboardRoute {
       case 'datasets':
       case 'training':
       case 'models':
+      case 'generation':
       case 'members':
       case 'import':
       case 'settings':
