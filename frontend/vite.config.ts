@@ -29,6 +29,9 @@ export default defineConfig(({ command }) => ({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // The page tests render whole dashboard pages in jsdom: on a busy 2-core CI machine the
+    // heaviest (the models page) took up to 5.8 s, past Vitest's 5 s default.
+    testTimeout: 20_000,
     unstubGlobals: true,
   },
 }));
