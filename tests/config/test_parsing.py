@@ -110,7 +110,8 @@ def staff(client_for):
 
 
 def _import(client, project, **fields):
-    records = [ImportRecordFactory(), {"id": "x", "prompt": "Hi?"}]
+    # One completion is a bad record (a prompt-only record, with none, is valid).
+    records = [ImportRecordFactory(), {"id": "x", "prompt": "Hi?", "completions": ["only one"]}]
     upload = SimpleUploadedFile(
         "items.jsonl", b"".join(json.dumps(r).encode() + b"\n" for r in records)
     )
