@@ -109,6 +109,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("model-promote", "POST"): R,
     ("model-download", "GET"): R,
     ("score", "POST"): R,
+    ("remote-reward", "POST"): R,
     ("disputes", "GET"): R,
     ("evaluation-sets", "GET"): R,
     ("evaluation-sets", "POST"): R,
