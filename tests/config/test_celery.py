@@ -3,8 +3,8 @@ from django.conf import settings
 from config.celery import app
 
 
-def test_there_is_a_default_and_a_training_queue():
-    assert {q.name for q in app.conf.task_queues} == {"default", "training"}
+def test_there_is_a_default_a_training_and_a_generation_queue():
+    assert {q.name for q in app.conf.task_queues} == {"default", "training", "generation"}
     assert app.conf.task_default_queue == "default"
 
 

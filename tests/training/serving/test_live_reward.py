@@ -4,6 +4,7 @@ the middle of a stream of concurrent requests."""
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
 import pytest
@@ -75,7 +76,11 @@ def test_openrlhfs_request_path_gets_each_rollout_its_own_reward(
             )
         )
 
-    for got, expected in zip(asyncio.run(rollouts()), alone, strict=True):
+    # A thread of its own: the browser tests' Playwright keeps an event loop running in
+    # this one for the whole session, and asyncio.run refuses to start inside it.
+    with ThreadPoolExecutor(1) as thread:
+        answers = thread.submit(asyncio.run, rollouts()).result()
+    for got, expected in zip(answers, alone, strict=True):
         # OpenRLHF turns the answer into tensors: info["reward"] = torch.tensor([reward])
         assert torch.tensor([got["reward"]]).flatten().tolist() == pytest.approx(
             [expected], abs=1e-5
