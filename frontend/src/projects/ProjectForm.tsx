@@ -3,7 +3,7 @@ import type { Project } from '../api/client';
 import { createProject, updateProject, type ProjectCreate } from '../api/projects';
 import { fieldsNamed, formErrors, NO_ERRORS, parseNumber, type FormErrors } from '../shared/formErrors';
 import { useAction } from '../shared/data/useAction';
-import { CheckboxField, FormAlert, FormField } from '../shared/FormField';
+import { CheckboxField, FormAlert, FormField, NumberField } from '../shared/FormField';
 import { GuidelinesEditor } from './GuidelinesEditor';
 
 interface Draft {
@@ -186,60 +186,41 @@ export function ProjectForm({ project, onSaved }: ProjectFormProps) {
           />
         )}
       </FormField>
-      <FormField
+      <NumberField
         label="Raters per item"
         errors={shown.fields.raters_per_item}
         hint="How many annotators rank each item."
-      >
-        {(control) => (
-          <input
-            {...control}
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={50}
-            value={draft.ratersPerItem}
-            onChange={(e) => {
-              change('ratersPerItem', e.target.value);
-            }}
-          />
-        )}
-      </FormField>
-      <FormField label="Gold items (%)" errors={shown.fields.gold_rate} hint="Share of served items that are gold.">
-        {(control) => (
-          <input
-            {...control}
-            type="number"
-            inputMode="decimal"
-            min={0}
-            max={100}
-            step="any"
-            value={draft.goldPercent}
-            onChange={(e) => {
-              change('goldPercent', e.target.value);
-            }}
-          />
-        )}
-      </FormField>
-      <FormField
+        min={1}
+        max={50}
+        value={draft.ratersPerItem}
+        onChange={(value) => {
+          change('ratersPerItem', value);
+        }}
+      />
+      <NumberField
+        label="Gold items (%)"
+        errors={shown.fields.gold_rate}
+        hint="Share of served items that are gold."
+        decimal
+        min={0}
+        max={100}
+        step="any"
+        value={draft.goldPercent}
+        onChange={(value) => {
+          change('goldPercent', value);
+        }}
+      />
+      <NumberField
         label="Lease (minutes)"
         errors={shown.fields.lease_minutes}
         hint="How long an annotator holds an item before it goes back to the queue."
-      >
-        {(control) => (
-          <input
-            {...control}
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={1440}
-            value={draft.leaseMinutes}
-            onChange={(e) => {
-              change('leaseMinutes', e.target.value);
-            }}
-          />
-        )}
-      </FormField>
+        min={1}
+        max={1440}
+        value={draft.leaseMinutes}
+        onChange={(value) => {
+          change('leaseMinutes', value);
+        }}
+      />
       <CheckboxField
         label="Allow ties"
         checked={draft.allowTies}

@@ -94,3 +94,38 @@ export function FormAlert({ messages }: { messages: readonly string[] }) {
     </div>
   );
 }
+
+interface NumberFieldProps {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  errors?: readonly string[] | undefined;
+  hint?: string;
+  min?: number;
+  max?: number;
+  step?: number | 'any';
+  /** A decimal keypad on phones; whole numbers otherwise. */
+  decimal?: boolean;
+}
+
+/** A labelled number input that keeps what is typed as text (the form parses it on submit). */
+export function NumberField({ label, value, onChange, errors, hint, min, max, step, decimal = false }: NumberFieldProps) {
+  return (
+    <FormField label={label} errors={errors} {...(hint === undefined ? {} : { hint })}>
+      {(control) => (
+        <input
+          {...control}
+          type="number"
+          inputMode={decimal ? 'decimal' : 'numeric'}
+          min={min}
+          max={max}
+          step={step}
+          value={value}
+          onChange={(e) => {
+            onChange(e.target.value);
+          }}
+        />
+      )}
+    </FormField>
+  );
+}
