@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from celery.signals import before_task_publish
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import override_settings
 
 from annotation.models import Ranking
-from config.celery import app as celery_app
 from projects.models import Project, Role
 from tests.factories import (
     DatasetVersionFactory,
@@ -145,15 +145,21 @@ def world_build() -> World:
     )
 
 
-def queued_tasks() -> dict[str, int]:
-    """Messages waiting on the broker's queues: what a worker would run. (Runs, builds and
-    exports are queued on commit, which a test's transaction never reaches.)"""
-    with celery_app.connection_for_write() as connection:
-        channel: Any = connection.default_channel  # kombu's StdChannel stub lacks queues
-        return {
-            queue: channel.queue_declare(queue=queue, passive=False).message_count
-            for queue in ("default", "training")
-        }
+@contextmanager
+def tasks_published() -> Iterator[list[str]]:
+    """The tasks this process hands to the broker while the block runs (every queue), as
+    "name → queue". Runs, builds and exports are sent on commit, which a test's transaction
+    never reaches: inside one, the list must stay empty."""
+    sent: list[str] = []
+
+    def record(sender: str | None = None, routing_key: str | None = None, **_: Any) -> None:
+        sent.append(f"{sender} → {routing_key}")
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        yield sent
+    finally:
+        before_task_publish.disconnect(record)
 
 
 @contextmanager
