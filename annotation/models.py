@@ -45,8 +45,9 @@ class Prompt(models.Model):
     is_gold = models.BooleanField(default=False)
     completions_hash = models.CharField(max_length=64, blank=True)
     # Imported without completions, or still being generated (generation app): kept out of
-    # the annotation queue until all its completions are in.
-    awaiting_completions = models.BooleanField(default=False)
+    # the annotation queue until all its completions are in. The column's own default lets
+    # code that predates it (a rolling deploy, bulk SQL loads) insert items.
+    awaiting_completions = models.BooleanField(default=False, db_default=False)
     priority = models.IntegerField(default=0)
     # Rankings plus live leases: the task queue hands out an item only while this is
     # below the project's raters_per_item. Kept exact under row locks (services.tasks).

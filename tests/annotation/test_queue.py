@@ -1,9 +1,10 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from annotation.models import Assignment, Prompt, Ranking
+from annotation.models import Assignment, Completion, Prompt, Ranking
 from annotation.services.queue import assignment_next, assignments_expire
 from annotation.services.rankings import ranking_pass, ranking_submit
 from projects.models import Role
@@ -160,3 +161,24 @@ def test_the_item_after_the_one_on_screen_is_leased_for_prefetch(project, member
     assert again == prefetched
     assert assignment_next(project=project, annotator=user) == on_screen
     assert Assignment.objects.filter(annotator=user, status="active").count() == 2
+
+
+def test_an_item_inserted_by_code_that_predates_awaiting_completions_is_in_the_queue(
+    project, member
+):
+    # A rolling deploy's older web process, or a bulk SQL load, names no such column: the
+    # database's own default keeps such an item rankable.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO annotation_prompt (project_id, external_id, text, metadata, is_gold,"
+            " completions_hash, priority, claim_count, ranking_count, created_at)"
+            " VALUES (%s, 'old-code', 'Which is better?', '{}', false, '', 0, 0, 0, now())"
+            " RETURNING id",
+            [project.pk],
+        )
+        (prompt_id,) = cursor.fetchone()
+    Completion.objects.bulk_create(
+        Completion(prompt_id=prompt_id, position=i, text=f"answer {i}") for i in range(2)
+    )
+    assert Prompt.objects.get(pk=prompt_id).awaiting_completions is False
+    assert assignment_next(project=project, annotator=member()).prompt_id == prompt_id
