@@ -399,6 +399,10 @@ GENERATION_SECRET = env.string("RANKWISE_GENERATOR_SECRET", None) or SECRET_KEY
 # The local Hugging Face causal LMs a local generator may name (name=path pairs), like
 # RANKWISE_BACKBONES: never a free path.
 GENERATION_LOCAL_MODELS = env.named_directories("RANKWISE_GENERATOR_MODELS")
+# The hosts OpenAI-compatible generators may reach, comma-separated: names (vllm,
+# *.example.com), addresses and networks (10.0.0.0/8). Empty: any host. Link-local addresses
+# (cloud metadata services) are refused unless named here (generation/engine/hosts.py).
+GENERATION_HOSTS = env.string_list("RANKWISE_GENERATOR_HOSTS", [])
 # Tries per request (the first included) on 429, 5xx, timeouts and dropped connections,
 # and the first wait between them (doubling, with jitter, up to 30 s).
 GENERATION_ATTEMPTS = env.integer("RANKWISE_GENERATION_ATTEMPTS", 5, minimum=1)

@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 
+from generation.engine.hosts import HostRefused
 from generation.engine.types import Endpoint, PromptWork, RetryPolicy, SampleRequest, SampleResult
 
 # 408, 409 and 425 are "try again" on some servers; 429 is rate limiting; 5xx an overloaded
@@ -84,13 +85,19 @@ async def answer_fetch(
     headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
     timeout = aiohttp.ClientTimeout(total=endpoint.timeout)
     try:
+        # No redirects: an OpenAI-compatible server answers where it is asked, and a redirect
+        # to an address would pass the host rule by (aiohttp resolves no literal address).
         async with session.post(
-            endpoint_url(endpoint), json=body, headers=headers, timeout=timeout
-        ) as response:
+            endpoint_url(endpoint), json=body, headers=headers, timeout=timeout,
+            allow_redirects=False,
+        ) as response:  # fmt: skip
             raw = await response.read()
             if response.status != 200:
                 raise _status_failure(response.status, raw, response.headers.get("Retry-After"))
     except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
+        cause = getattr(exc, "os_error", None)  # a connector error's cause
+        if isinstance(cause, HostRefused):  # the host rule: asking again cannot help
+            raise RequestFailed(str(cause)[:MAX_ERROR_CHARS], retryable=False) from exc
         name = "timed out" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
         raise RequestFailed(f"{name}: {exc}"[:MAX_ERROR_CHARS], retryable=True) from exc
     return _answer_parse(raw, endpoint.chat)

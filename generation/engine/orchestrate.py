@@ -20,10 +20,12 @@ from typing import Protocol
 import aiohttp
 
 from generation.engine.client import samples_request
+from generation.engine.hosts import GuardedResolver, HostPolicy
 from generation.engine.types import Endpoint, PromptWork, RetryPolicy, SampleRequest, SampleResult
 
 Emit = Callable[[SampleResult], None]
 DEFAULT_POLICY = RetryPolicy()
+ANY_HOST = HostPolicy()
 
 
 class LocalGenerator(Protocol):
@@ -48,15 +50,19 @@ async def works_run(
     should_stop: Callable[[], bool] = lambda: False,
     policy: RetryPolicy = DEFAULT_POLICY,
     local: LocalFactory | None = None,
+    hosts: HostPolicy = ANY_HOST,
 ) -> None:
     """Produce every sample of ``works``; stop taking new requests once ``should_stop()``
-    (those in flight finish and are emitted)."""
+    (those in flight finish and are emitted). Servers are reached only where ``hosts``
+    allows; a refused one's samples fail without a request."""
     by_endpoint: dict[int, list[PromptWork]] = {key: [] for key in endpoints}
     for work in works:
         by_endpoint[work.endpoint].append(work)
     remote = [endpoints[key] for key, found in by_endpoint.items() if found]
     limit = sum(e.concurrency for e in remote if not e.local_path)
-    connector = aiohttp.TCPConnector(limit=max(limit, 1), limit_per_host=0, ttl_dns_cache=300)
+    connector = aiohttp.TCPConnector(
+        limit=max(limit, 1), limit_per_host=0, ttl_dns_cache=300, resolver=GuardedResolver(hosts)
+    )
     async with aiohttp.ClientSession(connector=connector) as session:
         tasks = []
         for endpoint in remote:
@@ -65,6 +71,11 @@ async def works_run(
                 if local is None:
                     raise ValueError(f"endpoint {endpoint.key} is a local model: pass local=")
                 tasks.append(_local_worker(local(endpoint), endpoint, todo, emit, should_stop))
+                continue
+            if refused := hosts.literal_refusal(endpoint.base_url):
+                for work in todo:
+                    for sample in work.samples:
+                        emit(SampleResult(sample.sample_id, ok=False, error=refused))
                 continue
             units = _units(endpoint, todo)
             workers = min(endpoint.concurrency, len(units))
@@ -117,12 +128,13 @@ class GenerationThread:
         *,
         policy: RetryPolicy = DEFAULT_POLICY,
         local: LocalFactory | None = None,
+        hosts: HostPolicy = ANY_HOST,
     ) -> None:
         self.results: queue.SimpleQueue[SampleResult | None] = queue.SimpleQueue()
         self.stop = threading.Event()
         self.error: BaseException | None = None
         self._thread = threading.Thread(
-            target=self._run, args=(works, endpoints, policy, local), daemon=True
+            target=self._run, args=(works, endpoints, policy, local, hosts), daemon=True
         )
 
     def start(self) -> GenerationThread:
@@ -138,6 +150,7 @@ class GenerationThread:
         endpoints: dict[int, Endpoint],
         policy: RetryPolicy,
         local: LocalFactory | None,
+        hosts: HostPolicy,
     ) -> None:
         try:
             asyncio.run(
@@ -148,6 +161,7 @@ class GenerationThread:
                     should_stop=self.stop.is_set,
                     policy=policy,
                     local=local,
+                    hosts=hosts,
                 )
             )
         except BaseException as exc:  # handed to the caller's thread, which decides

@@ -24,7 +24,7 @@ from django.utils import timezone
 from generation.engine.orchestrate import GenerationThread
 from generation.engine.types import PromptWork, RetryPolicy, SampleRequest, SampleResult
 from generation.models import GenerationJob, GenerationSample, Generator
-from generation.services.generators import generator_endpoint, local_factory
+from generation.services.generators import generator_endpoint, host_policy, local_factory
 from generation.services.jobs import is_stalled
 from generation.services.release import prompts_release
 
@@ -77,7 +77,9 @@ def generation_job_execute(*, job_id: int) -> str:
     policy = RetryPolicy(
         attempts=settings.GENERATION_ATTEMPTS, backoff=settings.GENERATION_BACKOFF_MS / 1000
     )
-    runner = GenerationThread(works, endpoints, policy=policy, local=local_factory).start()
+    runner = GenerationThread(
+        works, endpoints, policy=policy, local=local_factory, hosts=host_policy()
+    ).start()
     names = {pk: g.name for pk, g in generators.items()}
     _drain(job, runner, names)
     runner.join()

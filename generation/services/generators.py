@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 
 from config.errors import Conflict
+from generation.engine.hosts import HostPolicy
 from generation.engine.orchestrate import works_run
 from generation.engine.types import (
     Endpoint,
@@ -42,10 +44,28 @@ class GeneratorNameTaken(Conflict):
     message = "Another generator of this project has that name."
 
 
+def host_policy() -> HostPolicy:
+    """The hosts generators may reach (RANKWISE_GENERATOR_HOSTS; see engine.hosts)."""
+    return _host_policy(tuple(settings.GENERATION_HOSTS))
+
+
+@functools.cache
+def _host_policy(entries: tuple[str, ...]) -> HostPolicy:
+    try:
+        return HostPolicy.parse(entries)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"RANKWISE_GENERATOR_HOSTS: {exc}.") from exc
+
+
 def _check(generator: Generator) -> None:
-    """What a field alone cannot say: the fields a kind needs."""
+    """What a field alone cannot say: the fields a kind needs, the hosts it may reach."""
     if generator.kind == Generator.Kind.OPENAI and not generator.base_url:
         raise ValidationError({"base_url": ["An OpenAI-compatible generator needs a base URL."]})
+    refused = generator.kind == Generator.Kind.OPENAI and host_policy().url_refusal(
+        generator.base_url
+    )
+    if refused:
+        raise ValidationError({"base_url": [f"Refused: {refused}."]})
     if generator.kind == Generator.Kind.LOCAL:
         if generator.model not in settings.GENERATION_LOCAL_MODELS:
             known = ", ".join(sorted(settings.GENERATION_LOCAL_MODELS)) or "none configured"
@@ -168,6 +188,7 @@ def generator_try(
             results.append,
             policy=RetryPolicy(attempts=1),
             local=local_factory,
+            hosts=host_policy(),
         )
     )
     r = results[0]

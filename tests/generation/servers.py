@@ -117,7 +117,8 @@ class LmServer:
 class FaultyServer:
     """Scripted faults in front of ``upstream`` (or of instant deterministic answers).
 
-    ``faults`` is consumed one per request ("drop", "429", "500", "hang" or "ok");
+    ``faults`` is consumed one per request ("drop", "429", "500", "hang", "redirect": a
+    307 to the cloud metadata address, or "ok");
     ``always`` applies to every request once it runs out. ``honour_n`` answers ``n``
     choices like vLLM (asking upstream once per choice, seeds seed, seed+1, ...).
     """
@@ -177,6 +178,8 @@ class FaultyServer:
             return web.json_response({"error": fault}, status=int(fault), headers=headers)
         if fault == "hang":
             await asyncio.sleep(self.hang_seconds)
+        if fault == "redirect":
+            raise web.HTTPTemporaryRedirect("http://169.254.169.254/latest/meta-data/")
         chat = request.path.endswith("chat/completions")
         n = int(body.get("n", 1)) if self.honour_n else 1
         seed = int(body.get("seed", 0))
