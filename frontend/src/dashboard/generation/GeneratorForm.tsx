@@ -104,7 +104,14 @@ export function GeneratorForm({ projectId, generator, onSaved, onCancel }: Gener
         {(p) => <input {...p} value={draft.name} onChange={(e) => { set('name', e.target.value); }} required />}
       </FormField>
       <FormField label="Base URL" errors={fields.base_url} hint="The server's …/v1, e.g. http://gpu-box:8000/v1">
-        {(p) => <input {...p} value={draft.base_url} onChange={(e) => { set('base_url', e.target.value); }} required />}
+        {(p) => (
+          <input
+            {...p}
+            value={draft.base_url}
+            onChange={(e) => { set('base_url', e.target.value); }}
+            required={generator?.kind !== 'local'} // a local model has no server
+          />
+        )}
       </FormField>
       <FormField label="Model" errors={fields.model}>
         {(p) => <input {...p} value={draft.model} onChange={(e) => { set('model', e.target.value); }} required />}
