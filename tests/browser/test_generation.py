@@ -1,6 +1,6 @@
 """An admin imports prompts only, defines a generator pointing at a local OpenAI-compatible
 server, tries it and runs a job on a real Celery worker; an annotator then ranks the
-generated completions."""
+generated completions. An admin edits a generator and deletes one."""
 
 import json
 
@@ -11,7 +11,14 @@ from annotation.models import Ranking
 from generation.models import GenerationSample
 from projects.models import Project, Role
 from tests.browser.workspace_fixtures import completion_ids_on_screen, sign_in, wait_for_item
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.factories import (
+    GenerationJobFactory,
+    GeneratorFactory,
+    MembershipFactory,
+    ProjectFactory,
+    PromptFactory,
+    UserFactory,
+)
 from tests.generation.servers import FaultyServer
 from tests.workers import TrainingWorkers
 
@@ -75,3 +82,33 @@ def test_an_admin_generates_completions_that_an_annotator_ranks(
     ranking = Ranking.objects.get(prompt_id=prompt_id)
     generated = set(GenerationSample.objects.values_list("completion_id", flat=True))
     assert {c for tier in ranking.tiers or [] for c in tier} == generated == set(shown)
+
+
+def test_an_admin_edits_a_generator_and_deletes_only_an_unused_one(page: Page):
+    project: Project = ProjectFactory.create(name="Generators")
+    MembershipFactory(project=project, role=Role.ADMIN, user=UserFactory(username="ada"))
+    used = GeneratorFactory(project=project, name="used", temperature=1.0)
+    GeneratorFactory(project=project, name="spare")
+    job = GenerationJobFactory(project=project, generator=used)
+    prompt = PromptFactory(project=project)
+    GenerationSample.objects.create(job=job, prompt=prompt, generator=used, sample_index=0, seed=1)
+
+    sign_in(page, "ada", f"/projects/{project.id}/generation")
+    generators = page.get_by_role("list", name="Generators")
+    page.get_by_role("button", name="Edit used").click()
+    form = page.get_by_role("form", name="Edit used")
+    form.get_by_label("Temperature").fill("0.25")
+    form.get_by_role("button", name="Save changes").click()
+    expect(generators.get_by_text("temperature 0.25")).to_be_visible()
+    used.refresh_from_db()
+    assert used.temperature == 0.25
+
+    page.get_by_role("button", name="Delete used").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete generator").click()
+    expect(generators.get_by_role("alert")).to_contain_text("has written completions")
+
+    page.get_by_role("button", name="Delete spare").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete generator").click()
+    expect(page.get_by_role("button", name="Try spare")).to_have_count(0)
+    expect(page.get_by_role("button", name="Try used")).to_be_visible()
+    assert list(project.generators.values_list("name", flat=True)) == ["used"]

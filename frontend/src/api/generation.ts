@@ -9,6 +9,8 @@ type Schemas = components['schemas'];
 
 export type Generator = Schemas['Generator'];
 export type GeneratorInput = Schemas['GeneratorInputRequest'];
+/** Only the fields to change. `api_key`: absent keeps the stored key, `''` removes it. */
+export type GeneratorChanges = Schemas['PatchedGeneratorInputRequest'];
 export type GeneratorTry = Schemas['GeneratorTry'];
 export type GenerationJob = Schemas['GenerationJob'];
 export type GenerationJobDetail = Schemas['GenerationJobDetail'];
@@ -31,6 +33,15 @@ export function listGenerators(projectId: number, signal?: AbortSignal): Promise
 
 export function createGenerator(projectId: number, body: GeneratorInput): Promise<Generator> {
   return request<Generator>('POST', `${project(projectId)}/generators/`, { body });
+}
+
+export function updateGenerator(projectId: number, generatorId: number, body: GeneratorChanges): Promise<Generator> {
+  return request<Generator>('PATCH', `${project(projectId)}/generators/${generatorId}/`, { body });
+}
+
+/** Refused with a 409 (`generator_in_use`) once the generator has written completions. */
+export async function deleteGenerator(projectId: number, generatorId: number): Promise<void> {
+  await request<undefined>('DELETE', `${project(projectId)}/generators/${generatorId}/`);
 }
 
 export function tryGenerator(projectId: number, generatorId: number, prompt: string): Promise<GeneratorTry> {

@@ -106,15 +106,19 @@ interface NumberFieldProps {
   step?: number | 'any';
   /** A decimal keypad on phones; whole numbers otherwise. */
   decimal?: boolean;
+  /** Marked invalid though its message is shown elsewhere (under a group of inputs). */
+  invalid?: boolean;
 }
 
 /** A labelled number input that keeps what is typed as text (the form parses it on submit). */
-export function NumberField({ label, value, onChange, errors, hint, min, max, step, decimal = false }: NumberFieldProps) {
+export function NumberField(props: NumberFieldProps) {
+  const { label, value, onChange, errors, hint, min, max, step, decimal = false, invalid = false } = props;
   return (
     <FormField label={label} errors={errors} {...(hint === undefined ? {} : { hint })}>
       {(control) => (
         <input
           {...control}
+          {...(invalid ? { className: 'input input--invalid', 'aria-invalid': true } : {})}
           type="number"
           inputMode={decimal ? 'decimal' : 'numeric'}
           min={min}

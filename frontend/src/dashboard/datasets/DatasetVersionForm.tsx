@@ -8,7 +8,7 @@ import {
 } from '../../api/dashboard';
 import { formErrors, NO_ERRORS, parseNumber, type FormErrors } from '../../shared/formErrors';
 import { useAction } from '../../shared/data/useAction';
-import { CheckboxField, FormAlert, FormField } from '../../shared/FormField';
+import { CheckboxField, FormAlert, FormField, NumberField } from '../../shared/FormField';
 import { SplitPreview } from './SplitPreview';
 
 const FORM_FIELDS = ['name', 'seed', 'pairs', 'method', 'min_agreement', 'min_raters', 'include_imported', 'include_gold'];
@@ -165,81 +165,57 @@ export function DatasetVersionForm({ projectId, onCreated }: DatasetVersionFormP
         </FormField>
       )}
       {consensus && (
-        <FormField
+        <NumberField
           label="Minimum agreement"
           hint="0 to 1: the share of raters who must agree on a pair."
           errors={shown.fields.min_agreement}
-        >
-          {(control) => (
-            <input
-              {...control}
-              type="number"
-              inputMode="decimal"
-              min={0}
-              max={1}
-              step={0.05}
-              value={draft.minAgreement}
-              onChange={(e) => {
-                set('minAgreement', e.target.value);
-              }}
-            />
-          )}
-        </FormField>
+          decimal
+          min={0}
+          max={1}
+          step={0.05}
+          value={draft.minAgreement}
+          onChange={(value) => {
+            set('minAgreement', value);
+          }}
+        />
       )}
-      <FormField
+      <NumberField
         label="Minimum raters"
         hint="Only items with at least this many rankings. Empty: the project’s default."
         errors={shown.fields.min_raters}
-      >
-        {(control) => (
-          <input
-            {...control}
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={50}
-            value={draft.minRaters}
-            onChange={(e) => {
-              set('minRaters', e.target.value);
-            }}
-          />
-        )}
-      </FormField>
-      <FormField label="Seed" hint="Fixes the train / validation / test split." errors={shown.fields.seed}>
-        {(control) => (
-          <input
-            {...control}
-            type="number"
-            inputMode="numeric"
-            value={draft.seed}
-            onChange={(e) => {
-              set('seed', e.target.value);
-            }}
-          />
-        )}
-      </FormField>
+        min={1}
+        max={50}
+        value={draft.minRaters}
+        onChange={(value) => {
+          set('minRaters', value);
+        }}
+      />
+      <NumberField
+        label="Seed"
+        hint="Fixes the train / validation / test split."
+        errors={shown.fields.seed}
+        value={draft.seed}
+        onChange={(value) => {
+          set('seed', value);
+        }}
+      />
       <fieldset className="fieldset form-grid__wide">
         <legend>Split (shares of prompts, adding up to 1)</legend>
         <div className="fieldset__row">
           {(['train', 'validation', 'test'] as const).map((split) => (
-            <FormField key={split} label={split === 'train' ? 'Train' : split === 'validation' ? 'Validation' : 'Test'}>
-              {(control) => (
-                <input
-                  {...control}
-                  className={shown.fields.split ? 'input input--invalid' : 'input'}
-                  aria-invalid={shown.fields.split ? true : undefined}
-                  type="number"
-                  inputMode="decimal"
-                  min={0}
-                  max={1}
-                  step={0.05}
-                  value={draft[split]}
-                  onChange={(e) => {
-                    set(split, e.target.value);
-                  }}
-                />
-              )}
-            </FormField>
+            <NumberField
+              key={split}
+              label={split === 'train' ? 'Train' : split === 'validation' ? 'Validation' : 'Test'}
+              invalid={shown.fields.split !== undefined}
+              decimal
+              min={0}
+              max={1}
+              step={0.05}
+              value={draft[split]}
+              onChange={(value) => {
+                set(split, value);
+              }}
+            />
           ))}
         </div>
         {shown.fields.split && <p className="field__error">{shown.fields.split.join(' ')}</p>}

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { GenerationJob, Generator, Leaderboard } from '../../api/generation';
@@ -40,7 +40,16 @@ const board: Leaderboard = {
 function backendWithGeneration(): FakeDashboardBackend {
   const backend = new FakeDashboardBackend();
   const jobs: GenerationJob[] = [];
-  backend.overrides.set('GET generators/', () => jsonResponse(200, [generator]));
+  let generators = [generator, { ...generator, id: 2, name: 'llama', model: 'Llama', has_api_key: false }];
+  backend.overrides.set('GET generators/', () => jsonResponse(200, generators));
+  backend.overrides.set('PATCH generators/1/', (req) => {
+    generators = generators.map((g) => (g.id === 1 ? { ...g, ...(req.body as Partial<Generator>) } : g));
+    return jsonResponse(200, generators[0]);
+  });
+  backend.overrides.set('DELETE generators/2/', () => {
+    generators = generators.filter((g) => g.id !== 2);
+    return jsonResponse(204);
+  });
   backend.overrides.set('GET generation-jobs/', () => jsonResponse(200, jobs));
   backend.overrides.set('POST generation-jobs/', () => {
     const started = job();
@@ -110,5 +119,96 @@ describe('GenerationPage', () => {
     await user.click(within(form).getByRole('button', { name: 'Add generator' }));
     expect(await within(form).findByText('Give an http:// or https:// URL with a host.')).toBeInTheDocument();
     expect(within(form).getByLabelText('Base URL')).toHaveAttribute('aria-invalid', 'true');
+  });
+
+  it('edits a generator: sends only what changed, keeps the stored key, and lists the new values', async () => {
+    const backend = backendWithGeneration();
+    renderAt('/projects/5/generation');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Edit qwen' }, LOAD));
+    const form = screen.getByRole('form', { name: 'Edit qwen' });
+    expect(within(form).getByLabelText('Model')).toHaveValue('Qwen');
+    expect(within(form).getByText(/A key is stored. Leave this empty to keep it/)).toBeInTheDocument();
+    await user.clear(within(form).getByLabelText('Temperature'));
+    await user.type(within(form).getByLabelText('Temperature'), '0.3');
+    await user.click(within(form).getByRole('button', { name: 'Save changes' }));
+
+    expect(backend.calls('PATCH', 'generators/1/')[0]?.body).toEqual({ temperature: 0.3 });
+    const list = screen.getByRole('list', { name: 'Generators' });
+    expect(await within(list).findByText(/temperature 0.3/)).toBeInTheDocument();
+    expect(screen.queryByRole('form', { name: 'Edit qwen' })).not.toBeInTheDocument();
+    await waitFor(() => {
+      expect(backend.calls('GET', 'generators/')).toHaveLength(2); // refreshed after the save
+    });
+  });
+
+  it('removes the stored key only when asked to', async () => {
+    const backend = backendWithGeneration();
+    renderAt('/projects/5/generation');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Edit qwen' }, LOAD));
+    const form = screen.getByRole('form', { name: 'Edit qwen' });
+    await user.click(within(form).getByLabelText('Remove the stored key'));
+    expect(within(form).getByLabelText('API key')).toBeDisabled();
+    await user.click(within(form).getByRole('button', { name: 'Save changes' }));
+    expect(backend.calls('PATCH', 'generators/1/')[0]?.body).toEqual({ api_key: '' });
+  });
+
+  it('shows a refused edit’s error next to its field, and cancel sends nothing', async () => {
+    const backend = backendWithGeneration();
+    backend.overrides.set('PATCH generators/1/', () =>
+      errorResponse(400, 'invalid', 'temperature: Ensure this value is less than or equal to 2.0.', {
+        temperature: ['Ensure this value is less than or equal to 2.0.'],
+      }),
+    );
+    renderAt('/projects/5/generation');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Edit qwen' }, LOAD));
+    const form = screen.getByRole('form', { name: 'Edit qwen' });
+    await user.clear(within(form).getByLabelText('Temperature'));
+    await user.type(within(form).getByLabelText('Temperature'), '9');
+    await user.click(within(form).getByRole('button', { name: 'Save changes' }));
+    expect(await within(form).findByText('Ensure this value is less than or equal to 2.0.')).toBeInTheDocument();
+    expect(within(form).getByLabelText('Temperature')).toHaveAttribute('aria-invalid', 'true');
+
+    await user.click(within(form).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('form', { name: 'Edit qwen' })).not.toBeInTheDocument();
+    expect(screen.getByRole('list', { name: 'Generators' })).toHaveTextContent('temperature 0.8');
+    expect(backend.calls('PATCH', 'generators/1/')).toHaveLength(1);
+  });
+
+  it('deletes a generator after asking, and the row goes', async () => {
+    const backend = backendWithGeneration();
+    renderAt('/projects/5/generation');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Delete llama' }, LOAD));
+    const dialog = screen.getByRole('dialog', { name: 'Delete llama?' });
+    expect(backend.calls('DELETE', 'generators/2/')).toHaveLength(0);
+    await user.click(within(dialog).getByRole('button', { name: 'Delete generator' }));
+
+    expect(backend.calls('DELETE', 'generators/2/')).toHaveLength(1);
+    await waitFor(() => {
+      expect(screen.queryByRole('button', { name: 'Try llama' })).not.toBeInTheDocument();
+    });
+    expect(screen.getByRole('button', { name: 'Try qwen' })).toBeInTheDocument();
+  });
+
+  it('keeps a generator that wrote completions, and says why', async () => {
+    const backend = backendWithGeneration();
+    const why = 'This generator has written completions: its provenance needs it. Keep it.';
+    backend.overrides.set('DELETE generators/1/', () => errorResponse(409, 'generator_in_use', why));
+    renderAt('/projects/5/generation');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Delete qwen' }, LOAD));
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete generator' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(why);
+    expect(screen.getByRole('button', { name: 'Try qwen' })).toBeInTheDocument();
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
   });
 });

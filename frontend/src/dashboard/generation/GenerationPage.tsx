@@ -33,6 +33,16 @@ export function GenerationPage({ project }: { project: Project }) {
     generators.update((list) => [...list, generator]);
   }
 
+  function saved(generator: Generator) {
+    generators.update((list) => list.map((g) => (g.id === generator.id ? generator : g)));
+    generators.refresh();
+  }
+
+  function deleted(generator: Generator) {
+    generators.update((list) => list.filter((g) => g.id !== generator.id));
+    generators.refresh();
+  }
+
   function changed(job: GenerationJob) {
     jobs.update((list) => [job, ...list.filter((j) => j.id !== job.id)]);
     jobs.refresh();
@@ -49,9 +59,9 @@ export function GenerationPage({ project }: { project: Project }) {
           <ErrorState title="Couldn’t load the generators." error={generators.state.error} onRetry={generators.retry} />
         )}
         {generators.state.status === 'loaded' && (
-          <GeneratorList projectId={project.id} generators={generators.state.data} />
+          <GeneratorList projectId={project.id} generators={generators.state.data} onSaved={saved} onDeleted={deleted} />
         )}
-        <GeneratorForm projectId={project.id} onCreated={added} />
+        <GeneratorForm projectId={project.id} onSaved={added} />
       </Section>
       <Section title="Jobs">
         {jobs.state.status === 'loading' && <LoadingState>Loading generation jobs…</LoadingState>}
