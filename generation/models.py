@@ -112,8 +112,8 @@ class GenerationJob(models.Model):
     worker_losses = models.PositiveSmallIntegerField(
         default=0,
         db_default=0,
-        help_text="Workers lost mid-job since the job was last started by hand; each one "
-        "resumed it automatically (services.jobs.generation_jobs_check).",
+        help_text="Workers lost mid-job since the job was last started or resumed by hand; "
+        "after each loss the job was resumed automatically.",
     )
     queued_at = models.DateTimeField(
         null=True, blank=True, db_default=Now(), help_text="When its last message was sent."

@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='generationjob',
             name='worker_losses',
-            field=models.PositiveSmallIntegerField(db_default=0, default=0, help_text='Workers lost mid-job since the job was last started by hand; each one resumed it automatically (services.jobs.generation_jobs_check).'),
+            field=models.PositiveSmallIntegerField(db_default=0, default=0, help_text='Workers lost mid-job since the job was last started or resumed by hand; after each loss the job was resumed automatically.'),
         ),
     ]
