@@ -172,7 +172,7 @@ def test_a_worker_whose_job_was_resumed_elsewhere_stops_and_ends_nothing(job, se
     check()  # queued again: the next worker's claim is the job's now
     assert execute._claim(job.pk) is not None
     runner = SimpleNamespace(stop=threading.Event())
-    assert execute._beat(claimed, runner) is False  # type: ignore[arg-type]
+    assert execute._beat(claimed, runner) is False
     assert runner.stop.is_set()
     assert execute._end(claimed, "succeeded", "") == execute.LOST
     job.refresh_from_db()
