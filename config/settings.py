@@ -343,6 +343,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 6 * 3600.0,
     },
     "check-training-runs": {"task": "training.tasks.training_runs_check", "schedule": 30.0},
+    # Generation jobs whose worker died are resumed (a bounded number of times), queued
+    # jobs whose message was lost are sent again.
+    "check-generation-jobs": {"task": "generation.tasks.generation_jobs_check", "schedule": 30.0},
     "retrain-due-projects": {
         "task": "training.tasks.training_retrain_due",
         "schedule": PIPELINE_EVERY_SECONDS,
@@ -407,13 +410,17 @@ GENERATION_HOSTS = env.string_list("RANKWISE_GENERATOR_HOSTS", [])
 # and the first wait between them (doubling, with jitter, up to 30 s).
 GENERATION_ATTEMPTS = env.integer("RANKWISE_GENERATION_ATTEMPTS", 5, minimum=1)
 GENERATION_BACKOFF_MS = env.integer("RANKWISE_GENERATION_BACKOFF_MS", 1000, minimum=0)
-# A running job beats this often; silent for GENERATION_STALL_SECONDS it may be resumed.
+# A running job beats this often; silent for GENERATION_STALL_SECONDS it is stalled (beat
+# resumes it, see GENERATION_MAX_WORKER_LOSSES).
 GENERATION_HEARTBEAT_SECONDS = env.integer("RANKWISE_GENERATION_HEARTBEAT_SECONDS", 5, minimum=1)
 GENERATION_STALL_SECONDS = env.integer("RANKWISE_GENERATION_STALL_SECONDS", 60, minimum=2)
 if GENERATION_STALL_SECONDS <= 2 * GENERATION_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured(
         "RANKWISE_GENERATION_STALL_SECONDS must exceed twice RANKWISE_GENERATION_HEARTBEAT_SECONDS."
     )
+# A stalled job (its worker lost) is resumed by beat this many times; the next loss fails
+# it, so a job that kills its worker (a local model out of memory) does not loop forever.
+GENERATION_MAX_WORKER_LOSSES = env.integer("RANKWISE_GENERATION_MAX_WORKER_LOSSES", 3, minimum=0)
 
 # --- logging ----------------------------------------------------------------
 LOG_LEVEL = env.choice("DJANGO_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

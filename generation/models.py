@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Now
 
 from annotation.models import Completion, Prompt
 from projects.models import Project
@@ -106,6 +107,17 @@ class GenerationJob(models.Model):
     cancel_requested = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     worker = models.CharField(max_length=200, blank=True)
+    # Database defaults too, so that code which predates these columns (a rolling deploy's
+    # older process) can still insert jobs.
+    worker_losses = models.PositiveSmallIntegerField(
+        default=0,
+        db_default=0,
+        help_text="Workers lost mid-job since the job was last started or resumed by hand; "
+        "after each loss the job was resumed automatically.",
+    )
+    queued_at = models.DateTimeField(
+        null=True, blank=True, db_default=Now(), help_text="When its last message was sent."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

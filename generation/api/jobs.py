@@ -76,8 +76,8 @@ class JobOutput(serializers.ModelSerializer):
         fields = [
             "id", "status", "plan", "prompts_total", "samples_total", "samples_done",
             "samples_failed", "duplicates", "prompts_released", "usage", "cancel_requested",
-            "error", "worker", "created_by", "created_at", "started_at", "heartbeat_at",
-            "finished_at", "eta_seconds", "stalled",
+            "error", "worker", "worker_losses", "created_by", "created_at", "started_at",
+            "heartbeat_at", "finished_at", "eta_seconds", "stalled",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -6,6 +6,13 @@ or ``FLUSH_SECONDS``, in one transaction per batch: the samples (one set-based U
 the job's counts and usage, and the prompts whose samples are all in (services.release).
 A worker killed mid-batch loses that batch's transaction only: its samples are still
 pending, and the resumed job asks for them again with the same seeds.
+
+One worker runs a job at a time: the claim takes a queued (or stalled) job under a row
+lock, so a duplicate message finds it running and does nothing. A worker that was only
+slow, not dead, may see its job resumed elsewhere (beat's check, a person's Resume): its
+heartbeat and its end are conditional on the heartbeat it last wrote, so at its next
+beat it finds the job moved on, stops and writes nothing more (fencing). What it wrote
+before that beat is harmless: a sample is written only while it is pending.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from generation.engine.orchestrate import GenerationThread
@@ -31,6 +38,7 @@ from generation.services.release import prompts_release
 FLUSH_EVERY = 500
 FLUSH_SECONDS = 0.5
 MAX_JOB_ERROR = 2000
+LOST = "lost to another worker"
 
 
 def _claim(job_id: int) -> GenerationJob | None:
@@ -81,8 +89,10 @@ def generation_job_execute(*, job_id: int) -> str:
         works, endpoints, policy=policy, local=local_factory, hosts=host_policy()
     ).start()
     names = {pk: g.name for pk, g in generators.items()}
-    _drain(job, runner, names)
+    ours = _drain(job, runner, names)
     runner.join()
+    if not ours:
+        return LOST
     if job.cancel_requested:
         return _end(job, GenerationJob.Status.CANCELLED, "")
     if runner.error is not None:
@@ -91,10 +101,11 @@ def generation_job_execute(*, job_id: int) -> str:
     return _end(job, GenerationJob.Status.SUCCEEDED, "")
 
 
-def _drain(job: GenerationJob, runner: GenerationThread, names: dict[int, str]) -> None:
+def _drain(job: GenerationJob, runner: GenerationThread, names: dict[int, str]) -> bool:
+    """Write the results as they come; False if the job was taken from this worker."""
     buffer: list[SampleResult] = []
     flushed = beat = time.monotonic()
-    finished = False
+    finished, ours = False, True
     while not finished:
         try:
             result = runner.results.get(timeout=FLUSH_SECONDS)
@@ -106,27 +117,40 @@ def _drain(job: GenerationJob, runner: GenerationThread, names: dict[int, str]) 
             buffer.append(result)
         now = time.monotonic()
         if finished or len(buffer) >= FLUSH_EVERY or now - flushed >= FLUSH_SECONDS:
-            if buffer:
+            if buffer and ours:
                 results_write(job=job, results=buffer, names=names)
-                buffer = []
+            buffer = []
             flushed = now
-            if now - beat >= settings.GENERATION_HEARTBEAT_SECONDS or finished:
-                _beat(job, runner)
+            if ours and (now - beat >= settings.GENERATION_HEARTBEAT_SECONDS or finished):
+                ours = _beat(job, runner)
                 beat = now
+    return ours
 
 
-def _beat(job: GenerationJob, runner: GenerationThread) -> None:
+def _mine(job: GenerationJob) -> QuerySet[GenerationJob]:
+    """The job's row while this worker still holds it: running, with its last heartbeat."""
+    return GenerationJob.objects.filter(
+        pk=job.pk, status=GenerationJob.Status.RUNNING, heartbeat_at=job.heartbeat_at
+    )
+
+
+def _beat(job: GenerationJob, runner: GenerationThread) -> bool:
     now = timezone.now()
-    GenerationJob.objects.filter(pk=job.pk).update(heartbeat_at=now)
+    if not _mine(job).update(heartbeat_at=now):
+        runner.stop.set()  # resumed elsewhere while this worker was silent
+        return False
     job.heartbeat_at = now
     cancel = GenerationJob.objects.filter(pk=job.pk).values_list("cancel_requested", flat=True)
     if cancel.first():
         job.cancel_requested = True
         runner.stop.set()
+    return True
 
 
 def _end(job: GenerationJob, status: str, error: str) -> str:
     with transaction.atomic():
+        if not _mine(job).select_for_update().exists():
+            return LOST
         _counts_refresh(job)
         job.status, job.error, job.finished_at = status, error, timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])

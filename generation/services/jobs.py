@@ -1,4 +1,5 @@
-"""Generation jobs: plan, cancel, resume, retry the failed samples.
+"""Generation jobs: plan, cancel, resume, retry the failed samples, and the beat check
+that resumes a job whose worker was lost.
 
 A job owes ``samples`` completions per (prompt, generator) of its plan, for every prompt
 of the project still awaiting completions. The samples are rows made when the job is
@@ -9,13 +10,14 @@ adds only the samples the first did not plan (a larger ``samples``), never a cop
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotation.models import Prompt
@@ -154,8 +156,8 @@ def _queue(job: GenerationJob) -> str:
 def _enqueue(job: GenerationJob) -> None:
     from generation.tasks import generation_job_run
 
-    queue = _queue(job)
-    transaction.on_commit(lambda: generation_job_run.apply_async(args=(job.pk,), queue=queue))
+    queue, job_id = _queue(job), job.pk
+    transaction.on_commit(lambda: generation_job_run.apply_async(args=(job_id,), queue=queue))
 
 
 def is_stalled(job: GenerationJob, now: Any = None) -> bool:
@@ -187,11 +189,14 @@ def generation_job_cancel(*, job: GenerationJob) -> GenerationJob:
 @transaction.atomic
 def generation_job_resume(*, job: GenerationJob) -> GenerationJob:
     """Queue a cancelled, failed or stalled (worker lost) job again: its pending samples
-    are asked for once more; those already written stay as they are."""
+    are asked for once more; those already written stay as they are. A person chose to
+    try again (perhaps after giving the worker more memory): the count of workers lost
+    starts over, and beat may resume the job automatically again."""
     job = _locked(job)
     resumable = job.status in (GenerationJob.Status.CANCELLED, GenerationJob.Status.FAILED)
     if not (resumable or is_stalled(job)):
         raise JobNotResumable()
+    job.worker_losses = 0
     _requeue(job)
     return job
 
@@ -209,8 +214,68 @@ def generation_job_retry_failed(*, job: GenerationJob) -> int:
     return count
 
 
-def _requeue(job: GenerationJob) -> None:
-    job.status, job.cancel_requested, job.error = GenerationJob.Status.QUEUED, False, ""
-    job.finished_at = None
-    job.save(update_fields=["status", "cancel_requested", "error", "finished_at"])
+def _requeue(job: GenerationJob, error: str = "") -> None:
+    job.status, job.cancel_requested, job.error = GenerationJob.Status.QUEUED, False, error
+    job.finished_at, job.queued_at = None, timezone.now()
+    fields = ["status", "cancel_requested", "error", "finished_at", "queued_at", "worker_losses"]
+    job.save(update_fields=fields)
     _enqueue(job)
+
+
+def generation_jobs_check(*, now: datetime | None = None) -> tuple[int, int]:
+    """Beat: a running job whose worker has not beaten for ``GENERATION_STALL_SECONDS`` lost
+    its worker and is queued again (its pending samples asked anew, those written kept),
+    at most ``GENERATION_MAX_WORKER_LOSSES`` times, then failed. A queued job nobody took
+    for as long is sent again: its message may have been lost with a broker restart or a
+    purge; a duplicate is harmless (the claim is atomic). (resumed or failed, resent)."""
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=settings.GENERATION_STALL_SECONDS)
+    silent = (
+        GenerationJob.objects.filter(status=GenerationJob.Status.RUNNING)
+        .alias(beat=Coalesce("heartbeat_at", "started_at", "created_at"))
+        .filter(beat__lt=limit)
+        .values_list("pk", flat=True)
+    )
+    lost = sum(_worker_lost(job_id=job_id, now=now) for job_id in silent)
+    waiting = (
+        GenerationJob.objects.filter(status=GenerationJob.Status.QUEUED, cancel_requested=False)
+        .alias(sent=Coalesce("queued_at", "created_at"))
+        .filter(sent__lt=limit)
+        .values_list("pk", flat=True)
+    )
+    resent = sum(_resend(job_id=job_id, limit=limit) for job_id in waiting)
+    return lost, resent
+
+
+@transaction.atomic
+def _worker_lost(*, job_id: int, now: datetime) -> bool:
+    # Locked and looked at again: another beat, a person's Resume or a worker's claim may
+    # have moved the job on since the query; then it is theirs, and nothing happens here.
+    job = GenerationJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or not is_stalled(job, now):
+        return False
+    job.worker_losses += 1
+    beat = job.heartbeat_at or job.started_at or job.created_at
+    said = (
+        f"The worker {job.worker or '?'} stopped reporting at {beat:%Y-%m-%d %H:%M:%S} UTC "
+        f"(worker lost {job.worker_losses} time{'s' if job.worker_losses > 1 else ''})."
+    )
+    if job.worker_losses > settings.GENERATION_MAX_WORKER_LOSSES:
+        job.status, job.finished_at = GenerationJob.Status.FAILED, now
+        job.error = f"{said} Not resumed again automatically: resume it by hand."
+        job.save(update_fields=["status", "finished_at", "error", "worker_losses"])
+    else:
+        _requeue(job, error=f"{said} Resumed automatically with its pending samples.")
+    return True
+
+
+@transaction.atomic
+def _resend(*, job_id: int, limit: datetime) -> bool:
+    job = GenerationJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or job.status != GenerationJob.Status.QUEUED:
+        return False  # taken, or cancelled, since the query
+    if (job.queued_at or job.created_at) >= limit:
+        return False  # sent again by another beat since the query
+    GenerationJob.objects.filter(pk=job.pk).update(queued_at=timezone.now())
+    _enqueue(job)
+    return True

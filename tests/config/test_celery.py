@@ -39,3 +39,9 @@ def test_every_beat_entry_names_a_registered_task():
 def test_a_worker_registers_every_task_module_of_the_apps():
     app.loader.import_default_modules()
     assert "dataset_versions.tasks.export_job_run" in app.tasks
+
+
+def test_beat_checks_generation_jobs_as_often_as_training_runs():
+    entry = settings.CELERY_BEAT_SCHEDULE["check-generation-jobs"]
+    assert entry["task"] == "generation.tasks.generation_jobs_check"
+    assert 30 <= entry["schedule"] <= 60

@@ -74,3 +74,9 @@ def test_settings_refuse_a_hard_time_limit_below_the_soft_one():
     result = _import_settings(CELERY_TASK_SOFT_TIME_LIMIT="600", CELERY_TASK_TIME_LIMIT="60")
     assert result.returncode != 0
     assert "CELERY_TASK_TIME_LIMIT must be greater" in result.stderr
+
+
+def test_settings_refuse_a_negative_bound_on_lost_generation_workers():
+    result = _import_settings(RANKWISE_GENERATION_MAX_WORKER_LOSSES="-1")
+    assert result.returncode != 0
+    assert "RANKWISE_GENERATION_MAX_WORKER_LOSSES" in result.stderr

@@ -1,5 +1,6 @@
-"""A generation job on a real Celery worker process, killed mid-job and resumed on another:
-every sample is written once, none is lost."""
+"""A generation job on a real Celery worker process, killed mid-job and resumed on another
+(by a person, or by beat's check with nobody pressing Resume): every sample is written
+once, none is lost."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ import pytest
 
 from annotation.models import Completion, Prompt
 from generation.models import GenerationJob, GenerationSample
-from generation.services.jobs import generation_job_create, generation_job_resume, is_stalled
+from generation.services.jobs import (
+    generation_job_create,
+    generation_job_resume,
+    generation_jobs_check,
+    is_stalled,
+)
 from tests.factories import GeneratorFactory
 from tests.generation.conftest import prompts_import
 from tests.generation.test_jobs import one_completion_per_sample
@@ -67,5 +73,34 @@ def test_a_worker_killed_mid_job_is_resumed_by_another_without_duplicates(
     )  # fmt: skip
     assert Completion.objects.filter(prompt__project=project).count() == 80
     assert not Prompt.objects.filter(project=project, awaiting_completions=True).exists()
+    assert not GenerationSample.objects.exclude(status="done").exists()
+    one_completion_per_sample(project)
+
+
+def test_a_worker_killed_mid_job_is_resumed_by_beat_without_anyone_pressing_resume(
+    project, workers, echo_server
+):
+    prompts_import(project, 40)
+    echo_server.delay = 0.05
+    generator = GeneratorFactory(project=project, base_url=echo_server.base_url, concurrency=2)
+    first = workers.start()
+    job = generation_job_create(
+        project=project, plan=[{"generator": generator.pk, "samples": 2}], created_by=None
+    )
+    wait_for(job.pk, lambda j: j.samples_done >= 20)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    wait_for(job.pk, is_stalled, seconds=30)
+
+    assert generation_jobs_check() == (1, 0)  # what beat runs; sent on commit (this test commits)
+    assert generation_jobs_check() == (0, 0)
+    workers.start()
+    job = wait_for(job.pk, lambda j: j.status not in ("queued", "running"))
+
+    assert (job.status, job.samples_done, job.samples_failed, job.prompts_released) == (
+        "succeeded", 80, 0, 40,
+    )  # fmt: skip
+    assert (job.worker_losses, job.error) == (1, "")
+    assert Completion.objects.filter(prompt__project=project).count() == 80
     assert not GenerationSample.objects.exclude(status="done").exists()
     one_completion_per_sample(project)

@@ -1446,6 +1446,8 @@ export interface components {
             readonly cancel_requested: boolean;
             readonly error: string;
             readonly worker: string;
+            /** @description Workers lost mid-job since the job was last started or resumed by hand; after each loss the job was resumed automatically. */
+            readonly worker_losses: number;
             readonly created_by: string;
             /** Format: date-time */
             readonly created_at: string;
@@ -1481,6 +1483,8 @@ export interface components {
             readonly cancel_requested: boolean;
             readonly error: string;
             readonly worker: string;
+            /** @description Workers lost mid-job since the job was last started or resumed by hand; after each loss the job was resumed automatically. */
+            readonly worker_losses: number;
             readonly created_by: string;
             /** Format: date-time */
             readonly created_at: string;

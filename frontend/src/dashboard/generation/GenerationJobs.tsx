@@ -81,7 +81,16 @@ export function GenerationJobs({ projectId, generators, jobs, onChanged }: JobsP
           {jobs.map((job) => (
             <tr key={job.id}>
               <td>#{job.id}</td>
-              <td>{job.stalled ? 'stalled' : job.status}</td>
+              <td>
+                {job.stalled ? 'stalled' : job.status}
+                {job.error ? (
+                  <small className="muted generation-job-note">{job.error}</small>
+                ) : job.worker_losses > 0 ? (
+                  <small className="muted generation-job-note">
+                    Resumed after losing its worker {job.worker_losses}×
+                  </small>
+                ) : null}
+              </td>
               <td>
                 {job.samples_done} / {job.samples_total}
               </td>

@@ -18,7 +18,7 @@ function job(overrides: Partial<GenerationJob> = {}): GenerationJob {
   return {
     id: 9, status: 'queued', plan: [{ generator: 1, name: 'qwen', samples: 2 }], prompts_total: 3,
     samples_total: 6, samples_done: 0, samples_failed: 0, duplicates: 0, prompts_released: 0, usage: {},
-    cancel_requested: false, error: '', worker: '', created_by: 'alice', created_at: NOW, started_at: null,
+    cancel_requested: false, error: '', worker: '', worker_losses: 0, created_by: 'alice', created_at: NOW, started_at: null,
     heartbeat_at: null, finished_at: null, eta_seconds: null, stalled: false, ...overrides,
   };
 }
@@ -101,6 +101,19 @@ describe('GenerationPage', () => {
     expect(backend.calls('POST', 'generation-jobs/9/retry-failed/')).toHaveLength(1);
     const jobs = screen.getByRole('table', { name: 'Generation jobs' });
     expect(await within(jobs).findByText('queued')).toBeInTheDocument();
+  });
+
+  it('says why a job whose worker was lost is queued again, and after it ends that it was', async () => {
+    const backend = backendWithGeneration();
+    const note = 'The worker gpu-1 stopped reporting at 2025-03-01 09:58:00 UTC (worker lost 1 time). Resumed automatically with its pending samples.';
+    backend.overrides.set('GET generation-jobs/', () =>
+      jsonResponse(200, [job({ id: 9, error: note, worker_losses: 1 }), job({ id: 8, status: 'succeeded', worker_losses: 2 })]),
+    );
+    renderAt('/projects/5/generation');
+
+    const jobs = await screen.findByRole('table', { name: 'Generation jobs' }, LOAD);
+    expect(await within(jobs).findByText(note)).toBeInTheDocument();
+    expect(within(jobs).getByText('Resumed after losing its worker 2×')).toBeInTheDocument();
   });
 
   it('shows a refused generator’s error next to its field', async () => {
