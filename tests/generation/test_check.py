@@ -13,6 +13,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from generation.models import GenerationJob, Generator
 from generation.services import execute
 from generation.services.execute import generation_job_execute
@@ -24,6 +25,16 @@ from tests.generation.conftest import prompts_import
 
 pytestmark = pytest.mark.django_db
 RUN = "generation.tasks.generation_job_run"
+
+
+@pytest.fixture(autouse=True)
+def _queues_left_empty():
+    """The check's messages really go to the broker (for jobs rolled back with the test):
+    none is left for a later test's worker."""
+    yield
+    with celery_app.connection_for_write() as broker:
+        for queue in ("default", "generation"):
+            broker.default_channel.queue_purge(queue)
 
 
 @pytest.fixture
