@@ -7,8 +7,8 @@ import json
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from annotation.models import Ranking
-from generation.models import GenerationSample
+from annotation.models import Prompt, Ranking
+from generation.models import GenerationJob, GenerationSample, Generator
 from projects.models import Project, Role
 from tests.browser.workspace_fixtures import completion_ids_on_screen, sign_in, wait_for_item
 from tests.factories import (
@@ -87,10 +87,10 @@ def test_an_admin_generates_completions_that_an_annotator_ranks(
 def test_an_admin_edits_a_generator_and_deletes_only_an_unused_one(page: Page):
     project: Project = ProjectFactory.create(name="Generators")
     MembershipFactory(project=project, role=Role.ADMIN, user=UserFactory(username="ada"))
-    used = GeneratorFactory(project=project, name="used", temperature=1.0)
+    used: Generator = GeneratorFactory.create(project=project, name="used", temperature=1.0)
     GeneratorFactory(project=project, name="spare")
-    job = GenerationJobFactory(project=project, generator=used)
-    prompt = PromptFactory(project=project)
+    job: GenerationJob = GenerationJobFactory.create(project=project, generator=used)
+    prompt: Prompt = PromptFactory.create(project=project)
     GenerationSample.objects.create(job=job, prompt=prompt, generator=used, sample_index=0, seed=1)
 
     sign_in(page, "ada", f"/projects/{project.id}/generation")
