@@ -11,8 +11,8 @@ One worker runs a job at a time: the claim takes a queued (or stalled) job under
 lock, so a duplicate message finds it running and does nothing. A worker that was only
 slow, not dead, may see its job resumed elsewhere (beat's check, a person's Resume): its
 heartbeat and its end are conditional on the heartbeat it last wrote, so at its next
-beat it finds the job moved on, stops and writes nothing more (fencing). What it wrote
-before that beat is harmless: a sample is written only while it is pending.
+write or beat it finds the job moved on (each batch is written under the job's row lock,
+only while the job still carries that heartbeat), stops and writes nothing more (fencing).
 """
 
 from __future__ import annotations
@@ -117,8 +117,9 @@ def _drain(job: GenerationJob, runner: GenerationThread, names: dict[int, str]) 
             buffer.append(result)
         now = time.monotonic()
         if finished or len(buffer) >= FLUSH_EVERY or now - flushed >= FLUSH_SECONDS:
-            if buffer and ours:
-                results_write(job=job, results=buffer, names=names)
+            if buffer and ours and not results_write(job=job, results=buffer, names=names):
+                ours = False
+                runner.stop.set()  # resumed elsewhere while this worker was silent
             buffer = []
             flushed = now
             if ours and (now - beat >= settings.GENERATION_HEARTBEAT_SECONDS or finished):
@@ -160,11 +161,14 @@ def _end(job: GenerationJob, status: str, error: str) -> str:
 @transaction.atomic
 def results_write(
     *, job: GenerationJob, results: list[SampleResult], names: dict[int, str]
-) -> None:
-    """Write a batch of results: samples, the job's counts and usage, ready prompts."""
+) -> bool:
+    """Write a batch of results: samples, the job's counts and usage, ready prompts. False,
+    writing nothing, once the job is no longer this worker's (its row locked meanwhile)."""
+    if not _mine(job).select_for_update().exists():
+        return False
     written = _samples_update(results)
     if not written:
-        return
+        return True
     rows = GenerationSample.objects.filter(pk__in=written).values_list(
         "generator_id", "prompt_id", "status", "prompt_tokens", "completion_tokens"
     )
@@ -188,6 +192,7 @@ def results_write(
             "usage", "prompts_released", "duplicates", "samples_done", "samples_failed",
         ]
     )  # fmt: skip
+    return True
 
 
 def _counts_refresh(job: GenerationJob) -> None:

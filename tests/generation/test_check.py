@@ -14,7 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from generation.models import GenerationJob, Generator
+from generation.engine.types import SampleResult
+from generation.models import GenerationJob, GenerationSample, Generator
 from generation.services import execute
 from generation.services.execute import generation_job_execute
 from generation.services.jobs import generation_job_create, generation_job_resume
@@ -182,12 +183,19 @@ def test_a_worker_whose_job_was_resumed_elsewhere_stops_and_ends_nothing(job, se
     )
     check()  # queued again: the next worker's claim is the job's now
     assert execute._claim(job.pk) is not None
+    # A batch the old worker still had: not written (samples, counts and usage alike).
+    pending = GenerationSample.objects.filter(job=job).first()
+    assert pending is not None
+    late = SampleResult(pending.pk, ok=True, text="late", prompt_tokens=5, completion_tokens=9)
+    assert execute.results_write(job=claimed, results=[late], names={}) is False
+    pending.refresh_from_db()
+    assert (pending.status, pending.text) == ("pending", "")
     runner = SimpleNamespace(stop=threading.Event())
     assert execute._beat(claimed, runner) is False
     assert runner.stop.is_set()
     assert execute._end(claimed, "succeeded", "") == execute.LOST
     job.refresh_from_db()
-    assert job.status == "running"
+    assert (job.status, job.usage, job.samples_done) == ("running", {}, 0)
 
 
 @pytest.mark.django_db(transaction=True)
