@@ -36,7 +36,8 @@ class GeneratorInput(InputModelSerializer):
         help_text="Stored encrypted and never shown; empty removes it. Or name api_key_env.",
     )
     stop = serializers.ListField(
-        child=StrictCharField(max_length=200),
+        # Kept as typed: "\n\n" (end of a paragraph) is a stop string, not a blank one.
+        child=StrictCharField(max_length=200, trim_whitespace=False),
         required=False,
         max_length=MAX_STOPS,
         help_text="Up to 8 stop strings.",

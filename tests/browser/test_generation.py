@@ -60,9 +60,14 @@ def test_an_admin_generates_completions_that_an_annotator_ranks(
     form.get_by_label("Name").fill("local-echo")
     form.get_by_label("Base URL").fill(server.base_url)
     form.get_by_label("Model").fill("echo")
+    form.get_by_text("More settings").click()
+    form.get_by_label("Stop strings").fill("###\\n")
+    form.get_by_label("Seed").fill("7")
     form.get_by_role("button", name="Add generator").click()
     page.get_by_role("button", name="Try local-echo").click()
     expect(page.get_by_role("status").filter(has_text="Answer with seed")).to_be_visible()
+    assert server.bodies[-1]["stop"] == ["###\n"]  # the typed \n is a line break
+    assert project.generators.get().seed == 7
 
     page.get_by_label("Samples from local-echo").fill("2")
     page.get_by_role("button", name="Start generating").click()

@@ -76,6 +76,13 @@ def test_a_bad_generator_is_a_400_naming_its_field(project, researcher, body, fi
     assert field in response.json()["error"]["fields"]
 
 
+def test_a_stop_string_keeps_its_whitespace(project, researcher, echo_server):
+    body = {"name": "a", "model": "m", "base_url": echo_server.base_url, "stop": ["\n\n", " ###"]}
+    response = researcher.post(url(project, "generators/"), body, format="json")
+    assert response.status_code == 201, response.json()
+    assert Generator.objects.get().stop == ["\n\n", " ###"]
+
+
 def test_two_generators_of_a_project_cannot_share_a_name(project, researcher):
     GeneratorFactory(project=project, name="same")
     body = {"name": "same", "model": "m", "base_url": "http://x/v1"}

@@ -16,6 +16,9 @@ export interface MockRequest {
 
 export type Handler = (request: MockRequest) => Response | Promise<Response>;
 
+/** A fake backend's answer to one method on the paths a pattern matches (after the project's). */
+export type Route = [method: string, pattern: RegExp, handler: (req: MockRequest, match: RegExpExecArray) => Response | Promise<Response>];
+
 export function jsonResponse(status: number, body?: unknown): Response {
   if (body === undefined) return new Response(null, { status });
   return new Response(JSON.stringify(body), {

@@ -3,6 +3,7 @@ import { deleteGenerator, tryGenerator, type Generator, type GeneratorTry } from
 import { Dialog } from '../../shared/Dialog';
 import { useAction } from '../../shared/data/useAction';
 import { GeneratorForm } from './GeneratorForm';
+import { storedStops } from './generatorDraft';
 
 interface GeneratorListProps {
   projectId: number;
@@ -72,11 +73,10 @@ function GeneratorRow({ projectId, generator, onSaved, onDeleted }: GeneratorRow
   return (
     <li className="generator-list__item">
       <p>
-        <strong>{generator.name}</strong> · {generator.model} · {generator.base_url || 'local'} ·{' '}
+        <strong>{generator.name}</strong> · {generator.model} · {generator.kind === 'local' ? 'local model' : generator.base_url} ·{' '}
         {generator.endpoint} · temperature {generator.temperature} · up to {generator.max_tokens} tokens ·{' '}
-        {generator.concurrency} in flight
-        {generator.has_api_key ? ' · key stored' : ''}
-        {generator.api_key_env ? ` · key from ${generator.api_key_env}` : ''}
+        {generator.kind === 'local' ? `${generator.concurrency} prompts a batch` : `${generator.concurrency} in flight`}
+        {settingsNote(generator)}
       </p>
       <div className="button-row">
         <button className="button" type="button" aria-label={`Edit ${generator.name}`} onClick={() => { action.reset(); setEditing(true); }}>
@@ -133,4 +133,18 @@ function GeneratorRow({ projectId, generator, onSaved, onDeleted }: GeneratorRow
       )}
     </li>
   );
+}
+
+/** The settings worth a mention where they are set (defaults go unsaid). */
+function settingsNote(generator: Generator): string {
+  const stops = storedStops(generator).length;
+  const notes = [
+    generator.top_p !== 1 ? `top p ${generator.top_p}` : '',
+    stops > 0 ? `${stops} stop ${stops === 1 ? 'string' : 'strings'}` : '',
+    generator.seed !== null ? `seed ${generator.seed}` : '',
+    generator.send_n ? 'sends n' : '',
+    generator.has_api_key ? 'key stored' : '',
+    generator.api_key_env ? `key from ${generator.api_key_env}` : '',
+  ];
+  return notes.filter(Boolean).map((note) => ` · ${note}`).join('');
 }
