@@ -5,6 +5,7 @@ unless named; no redirects followed."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -113,7 +114,12 @@ def _ask(base_url: str, hosts: HostPolicy, attempts: int = 3) -> list:
     work = PromptWork(1, "Hi", None, (SampleRequest(7, 0),))
     results: list = []
     policy = RetryPolicy(attempts=attempts, backoff=0)
-    asyncio.run(works_run([work], {1: endpoint}, results.append, policy=policy, hosts=hosts))
+    run = works_run([work], {1: endpoint}, results.append, policy=policy, hosts=hosts)
+    # On a thread of its own: Playwright keeps an event loop running in the main thread
+    # once the browser tests have started.
+    thread = threading.Thread(target=asyncio.run, args=(run,))
+    thread.start()
+    thread.join(timeout=60)
     return results
 
 
