@@ -8,6 +8,20 @@ from django.core.exceptions import ImproperlyConfigured
 from config import env
 from config.settings.base import DATA_DIR, REDIS_URL, SECRET_KEY, TIME_ZONE
 
+
+def _beat_and_stall(stage: str, beat: int, stall: int) -> tuple[int, int]:
+    """RANKWISE_<stage>_HEARTBEAT_SECONDS, how often a worker says it is alive, and
+    RANKWISE_<stage>_STALL_SECONDS, the silence after which it counts as lost: more than
+    two beats, so one late beat is not a lost worker."""
+    beat = env.integer(f"RANKWISE_{stage}_HEARTBEAT_SECONDS", beat, minimum=1)
+    stall = env.integer(f"RANKWISE_{stage}_STALL_SECONDS", stall, minimum=2)
+    if stall <= 2 * beat:
+        raise ImproperlyConfigured(
+            f"RANKWISE_{stage}_STALL_SECONDS must exceed twice RANKWISE_{stage}_HEARTBEAT_SECONDS."
+        )
+    return beat, stall
+
+
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = (
     env.string("CELERY_BROKER_URL") or REDIS_URL or f"sqla+sqlite:///{DATA_DIR / 'broker.sqlite3'}"
@@ -77,12 +91,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # --- training -----------------------------------------------------------------
 # A worker beats this often while it trains; silent for TRAINING_STALL_SECONDS, its run
 # is marked stalled (resumable from its last checkpoint).
-TRAINING_HEARTBEAT_SECONDS = env.integer("RANKWISE_TRAINING_HEARTBEAT_SECONDS", 10, minimum=1)
-TRAINING_STALL_SECONDS = env.integer("RANKWISE_TRAINING_STALL_SECONDS", 120, minimum=2)
-if TRAINING_STALL_SECONDS <= 2 * TRAINING_HEARTBEAT_SECONDS:
-    raise ImproperlyConfigured(
-        "RANKWISE_TRAINING_STALL_SECONDS must exceed twice RANKWISE_TRAINING_HEARTBEAT_SECONDS."
-    )
+TRAINING_HEARTBEAT_SECONDS, TRAINING_STALL_SECONDS = _beat_and_stall("TRAINING", 10, 120)
 TRAINING_CHECKPOINT_EVERY = env.integer("RANKWISE_TRAINING_CHECKPOINT_EVERY", 50, minimum=1)
 TRAINING_SCORING_DEVICE = env.string("RANKWISE_SCORING_DEVICE", "cpu") or "cpu"
 TRAINING_SCORERS_PER_PROCESS = env.integer("RANKWISE_SCORERS_PER_PROCESS", 2, minimum=1)
@@ -133,12 +142,7 @@ GENERATION_ATTEMPTS = env.integer("RANKWISE_GENERATION_ATTEMPTS", 5, minimum=1)
 GENERATION_BACKOFF_MS = env.integer("RANKWISE_GENERATION_BACKOFF_MS", 1000, minimum=0)
 # A running job beats this often; silent for GENERATION_STALL_SECONDS it is stalled (beat
 # resumes it, see GENERATION_MAX_WORKER_LOSSES).
-GENERATION_HEARTBEAT_SECONDS = env.integer("RANKWISE_GENERATION_HEARTBEAT_SECONDS", 5, minimum=1)
-GENERATION_STALL_SECONDS = env.integer("RANKWISE_GENERATION_STALL_SECONDS", 60, minimum=2)
-if GENERATION_STALL_SECONDS <= 2 * GENERATION_HEARTBEAT_SECONDS:
-    raise ImproperlyConfigured(
-        "RANKWISE_GENERATION_STALL_SECONDS must exceed twice RANKWISE_GENERATION_HEARTBEAT_SECONDS."
-    )
+GENERATION_HEARTBEAT_SECONDS, GENERATION_STALL_SECONDS = _beat_and_stall("GENERATION", 5, 60)
 # A stalled job (its worker lost) is resumed by beat this many times; the next loss fails
 # it, so a job that kills its worker (a local model out of memory) does not loop forever.
 GENERATION_MAX_WORKER_LOSSES = env.integer("RANKWISE_GENERATION_MAX_WORKER_LOSSES", 3, minimum=0)

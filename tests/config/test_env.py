@@ -80,3 +80,13 @@ def test_settings_refuse_a_negative_bound_on_lost_generation_workers():
     result = _import_settings(RANKWISE_GENERATION_MAX_WORKER_LOSSES="-1")
     assert result.returncode != 0
     assert "RANKWISE_GENERATION_MAX_WORKER_LOSSES" in result.stderr
+
+
+@pytest.mark.parametrize("stage", ["TRAINING", "GENERATION"])
+def test_settings_refuse_a_stall_limit_within_two_heartbeats(stage):
+    # One late heartbeat must not make a live worker count as lost.
+    beats = {f"RANKWISE_{stage}_HEARTBEAT_SECONDS": "30", f"RANKWISE_{stage}_STALL_SECONDS": "60"}
+    result = _import_settings(**beats)
+    assert result.returncode != 0
+    assert f"RANKWISE_{stage}_STALL_SECONDS must exceed twice" in result.stderr
+    assert _import_settings(**{**beats, f"RANKWISE_{stage}_STALL_SECONDS": "61"}).returncode == 0

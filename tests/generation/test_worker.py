@@ -10,7 +10,7 @@ import time
 import pytest
 
 from annotation.models import Completion, Prompt
-from generation.models import GenerationJob, GenerationSample
+from generation.models import GenerationJob, GenerationSample, Generator
 from generation.services.jobs import (
     generation_job_create,
     generation_job_resume,
@@ -50,17 +50,7 @@ def wait_for(job_id: int, done, seconds: float = 120) -> GenerationJob:
 def test_a_worker_killed_mid_job_is_resumed_by_another_without_duplicates(
     project, workers, echo_server
 ):
-    prompts_import(project, 40)
-    echo_server.delay = 0.05  # a slow server: the job is still running when the worker dies
-    generator = GeneratorFactory(project=project, base_url=echo_server.base_url, concurrency=2)
-    first = workers.start()
-    job = generation_job_create(
-        project=project, plan=[{"generator": generator.pk, "samples": 2}], created_by=None
-    )
-    wait_for(job.pk, lambda j: j.samples_done >= 20)
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-    job = wait_for(job.pk, is_stalled, seconds=30)
+    job = _killed_mid_job(project, workers, echo_server)
     assert job.status == "running"
     assert 20 <= job.samples_done < 80
 
@@ -80,17 +70,7 @@ def test_a_worker_killed_mid_job_is_resumed_by_another_without_duplicates(
 def test_a_worker_killed_mid_job_is_resumed_by_beat_without_anyone_pressing_resume(
     project, workers, echo_server
 ):
-    prompts_import(project, 40)
-    echo_server.delay = 0.05
-    generator = GeneratorFactory(project=project, base_url=echo_server.base_url, concurrency=2)
-    first = workers.start()
-    job = generation_job_create(
-        project=project, plan=[{"generator": generator.pk, "samples": 2}], created_by=None
-    )
-    wait_for(job.pk, lambda j: j.samples_done >= 20)
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-    wait_for(job.pk, is_stalled, seconds=30)
+    job = _killed_mid_job(project, workers, echo_server)
 
     assert generation_jobs_check() == (1, 0)  # what beat runs; sent on commit (this test commits)
     assert generation_jobs_check() == (0, 0)
@@ -104,3 +84,21 @@ def test_a_worker_killed_mid_job_is_resumed_by_beat_without_anyone_pressing_resu
     assert Completion.objects.filter(prompt__project=project).count() == 80
     assert not GenerationSample.objects.exclude(status="done").exists()
     one_completion_per_sample(project)
+
+
+def _killed_mid_job(project, workers, echo_server) -> GenerationJob:
+    """A job of 40 prompts, 2 samples each, whose worker was killed (SIGKILL) a quarter of the
+    way in, and has been silent long enough to count as stalled."""
+    prompts_import(project, 40)
+    echo_server.delay = 0.05  # a slow server: the job is still running when the worker dies
+    generator: Generator = GeneratorFactory.create(
+        project=project, base_url=echo_server.base_url, concurrency=2
+    )
+    first = workers.start()
+    job = generation_job_create(
+        project=project, plan=[{"generator": generator.pk, "samples": 2}], created_by=None
+    )
+    wait_for(job.pk, lambda j: j.samples_done >= 20)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    return wait_for(job.pk, is_stalled, seconds=30)
