@@ -101,31 +101,29 @@ class HostPolicy:
         """The rule for a URL whose host is an address (aiohttp connects to those without
         asking the resolver); None for a host name."""
         host = urlsplit(url).hostname or ""
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            return None
-        return self.refusal(host, host)
+        return self.refusal(host, host) if _is_address(host) else None
 
     def url_refusal(self, url: str) -> str | None:
         """The rule applied to a base URL when it is saved: literal addresses are checked
         as they are; a name is resolved only when the entries are networks it must lie in
         (with no entries, or a matching name, the connection's own check is enough)."""
         host = urlsplit(url).hostname or ""
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            pass
-        else:
-            return self.refusal(host, host)
-        if self.open or self.name_allowed(host):
-            return None
+        if _is_address(host) or self.open or self.name_allowed(host):
+            return self.literal_refusal(url)
         try:
             found = {info[4][0] for info in socket.getaddrinfo(host, None)}
         except OSError:
             return f"{host} does not resolve, and it is not a name in RANKWISE_GENERATOR_HOSTS"
         refusals = [self.refusal(host, str(address)) for address in sorted(found)]
         return None if None in refusals else refusals[0]
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class GuardedResolver(AbstractResolver):
